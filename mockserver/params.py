@@ -1,0 +1,75 @@
+"""Query-string validation in the contract's order (CONTRACT.md §3).
+
+The raw query string is parsed here rather than through Werkzeug's lenient
+``request.args`` because the contract rejects repeats and non-ASCII digits, which
+``args`` would silently accept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+from .kinds import KINDS
+from .query import Query
+from .timestamps import TimestampError, parse_instant
+
+__all__ = ["MAX_PAGE", "MAX_PAGE_SIZE", "ParamError", "parse_query"]
+
+MAX_PAGE = 2_147_483_647
+MAX_PAGE_SIZE = 200
+_ORDER = ("page", "page_size", "kind", "since", "until")
+_DIGITS = re.compile(r"[0-9]+", re.ASCII)
+
+
+@dataclass(frozen=True)
+class ParamError(Exception):
+    """The first bad parameter, in contract order, and what to do about it."""
+
+    param: str
+    message: str
+
+
+def _integer(name: str, text: str, maximum: int) -> int:
+    if not _DIGITS.fullmatch(text):
+        raise ParamError(name, f"{name} must be a whole number written with digits 0-9")
+    digits = text.lstrip("0") or "0"
+    if len(digits) > len(str(maximum)) or not 1 <= int(digits) <= maximum:
+        raise ParamError(name, f"{name} must be between 1 and {maximum}")
+    return int(digits)
+
+
+def parse_query(raw_query: str) -> Query:
+    """Validate a WSGI ``QUERY_STRING`` (latin-1 text of the raw bytes) into a ``Query``."""
+    text = raw_query.encode("latin-1", "replace").decode("utf-8", "replace")
+    values: dict[str, list[str]] = {name: [] for name in _ORDER}
+    for name, value in parse_qsl(text, keep_blank_values=True, errors="replace"):
+        if name in values:
+            values[name].append(value)
+    for name in _ORDER:
+        if len(values[name]) > 1:
+            raise ParamError(name, f"{name} was given {len(values[name])} times; give it once")
+    given = {name: found[0] for name, found in values.items() if found}
+
+    page = _integer("page", given["page"], MAX_PAGE) if "page" in given else 1
+    page_size = (
+        _integer("page_size", given["page_size"], MAX_PAGE_SIZE) if "page_size" in given else 50
+    )
+    kind = given.get("kind")
+    if kind is not None and kind not in KINDS:
+        raise ParamError("kind", f"kind must be one of {', '.join(KINDS)} (one per request)")
+    bounds = {}
+    for name in ("since", "until"):
+        if name in given:
+            try:
+                bounds[name] = parse_instant(given[name])
+            except TimestampError as error:
+                raise ParamError(name, f"{name} is not a valid timestamp: {error}") from None
+    return Query(
+        page=page,
+        page_size=page_size,
+        kind=kind,
+        since=bounds.get("since"),
+        until=bounds.get("until"),
+    )

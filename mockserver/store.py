@@ -1,0 +1,86 @@
+"""Keys to accounts, accounts to ledgers: generated on first use, then kept.
+
+Large histories are built lazily so that ``serve`` is ready at once; a lock per
+account makes concurrent first requests build a ledger once.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from enum import Enum
+
+from .config import AccountSpec, MockConfig
+from .generation import generate_ledger
+from .ledger import Ledger
+from .scenarios import DOCS_EXAMPLE_ITEMS
+from .seeding import derive_seed
+
+__all__ = ["KeyStatus", "LedgerStore"]
+
+_MIN_STRIDE = 64
+
+
+class KeyStatus(Enum):
+    UNKNOWN = "unknown"
+    REVOKED = "revoked"
+    ACTIVE = "active"
+
+
+@dataclass(frozen=True)
+class _Slot:
+    spec: AccountSpec
+    shard: int
+
+
+class LedgerStore:
+    """The served data of one configuration; safe to share between threads."""
+
+    def __init__(self, config: MockConfig) -> None:
+        self.config = config
+        names = sorted(account.name for account in config.accounts)
+        self._stride = max(_MIN_STRIDE, 1 << (len(names) - 1).bit_length())
+        shards = {name: shard for shard, name in enumerate(names)}
+        self._slots = {a.name: _Slot(a, shards[a.name]) for a in config.accounts}
+        self._keys: dict[str, tuple[KeyStatus, str]] = {}
+        for account in config.accounts:
+            self._keys.update({k: (KeyStatus.ACTIVE, account.name) for k in account.keys})
+            self._keys.update({k: (KeyStatus.REVOKED, account.name) for k in account.revoked_keys})
+        self._reserved = frozenset(
+            int(str(item["id"]))
+            for account in config.accounts
+            if account.scenario.docs_example
+            for item in DOCS_EXAMPLE_ITEMS
+        )
+        self._ledgers: dict[str, Ledger] = {}
+        self._locks = {name: threading.Lock() for name in self._slots}
+
+    def key_status(self, key: str) -> tuple[KeyStatus, str | None]:
+        """Whether ``key`` opens an account, and which."""
+        status, account = self._keys.get(key, (KeyStatus.UNKNOWN, None))
+        return status, account
+
+    def ledger(self, account: str) -> Ledger:
+        """The account's ledger, generated on first use."""
+        cached = self._ledgers.get(account)
+        if cached is not None:
+            return cached
+        with self._locks[account]:
+            if account not in self._ledgers:
+                slot = self._slots[account]
+                self._ledgers[account] = generate_ledger(
+                    slot.spec.scenario,
+                    seed=derive_seed(self.config.seed, account),
+                    account=account,
+                    now=self.config.now,
+                    shard=slot.shard,
+                    stride=self._stride,
+                    reserved_ids=self._reserved,
+                )
+        return self._ledgers[account]
+
+    def warm(self, *, max_size: int | None = None) -> None:
+        """Generate every ledger up front (those up to ``max_size`` entries if given)."""
+        for name, slot in self._slots.items():
+            if max_size is None or slot.spec.scenario.size <= max_size:
+                self.ledger(name)
