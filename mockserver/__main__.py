@@ -1,0 +1,5 @@
+"""``python -m mockserver`` is ``ledger-mock``."""
+
+from .cli import main
+
+main()
