@@ -158,7 +158,7 @@ def load_config(path: Path) -> MockConfig:
         now = int(parse_instant(now_text))
     except TimestampError as error:
         raise ConfigError(f"{path}: now: {error}") from None
-    accounts_table = _expect(data.get("accounts"), dict, f"{path}: accounts", "a table of accounts")
+    accounts_table = _expect(data.get("accounts", {}), dict, f"{path}: accounts", "a table of accounts")
     if not accounts_table:
         raise ConfigError(f"{path}: define at least one [accounts.NAME] table")
     try:
