@@ -116,7 +116,7 @@ _TABLE: tuple[tuple[str, str, bool, str], ...] = (
     ("BALANCE-OPENING-ZERO", "§4", False, "the oldest entry starts from an opening balance of 0"),
     ("BALANCE-NON-NEGATIVE", "§4", False, "the balance never goes below 0"),
     # §5 Errors
-    ("ERROR-ENVELOPE", "§5", True, "400/401 bodies are {\"error\": {\"type\": ...}}"),
+    ("ERROR-ENVELOPE", "§5", True, '400/401 bodies are {"error": {"type": ...}}'),
     ("ERROR-ENVELOPE-EXACT", "§5", False, "error envelope: exactly type, message (string), param"),
     ("ERROR-PARAM", "§5", False, "param names the bad parameter on a 400, else null"),
     # Schemathesis over the OpenAPI document of the profile

@@ -35,9 +35,7 @@ def bearer(key: str) -> str:
 def encode_query(params: Mapping[str, str] | Iterable[tuple[str, str]]) -> str:
     """Percent-encode name/value pairs, keeping `:` readable and encoding `+`."""
     pairs = params.items() if isinstance(params, Mapping) else params
-    return "&".join(
-        f"{quote(name, safe='')}={quote(value, safe=':')}" for name, value in pairs
-    )
+    return "&".join(f"{quote(name, safe='')}={quote(value, safe=':')}" for name, value in pairs)
 
 
 class TransportError(Exception):
@@ -63,12 +61,21 @@ class Exchange:
     text: str = ""
 
     @cached_property
+    def _parsed(self) -> tuple[bool, Any]:
+        try:
+            return True, json.loads(self.text, parse_float=Decimal)
+        except ValueError:
+            return False, None
+
+    @property
+    def is_json(self) -> bool:
+        """True when the body text is a JSON document."""
+        return self._parsed[0]
+
+    @property
     def body(self) -> Any:
         """The body parsed with `Decimal` for non-integers (`None` if not JSON)."""
-        try:
-            return json.loads(self.text, parse_float=Decimal)
-        except ValueError:
-            return None
+        return self._parsed[1]
 
     def header(self, name: str) -> str | None:
         """A response header, case-insensitively."""
@@ -117,16 +124,24 @@ class Client:
         auth = self.default_authorization if authorization is _MISSING else authorization
         return self.send(method, path, query, auth)
 
+    def prepare(self, params: Mapping[str, str] | Iterable[tuple[str, str]] | str = ()) -> Exchange:
+        """An unsent GET with the main key: something to print as a curl line."""
+        query = params if isinstance(params, str) else encode_query(params)
+        return self._exchange("GET", ENDPOINT, query, self.default_authorization)
+
+    def _exchange(self, method: str, path: str, query: str, authorization: str | None) -> Exchange:
+        url = self.base_url + path + (f"?{query}" if query else "")
+        return Exchange(method, url, path, query, authorization)
+
     def send(self, method: str, path: str, query: str, authorization: str | None) -> Exchange:
         """Send exactly this request and record it, raising `TransportError` on no answer."""
-        url = self.base_url + path + (f"?{query}" if query else "")
-        exchange = Exchange(method, url, path, query, authorization)
+        exchange = self._exchange(method, path, query, authorization)
         headers = {"Accept": "application/json"}
         if authorization is not None:
             headers["Authorization"] = authorization
         try:
             response = self._session.request(
-                method, url, headers=headers, timeout=self.timeout, allow_redirects=False
+                method, exchange.url, headers=headers, timeout=self.timeout, allow_redirects=False
             )
         except requests.RequestException as error:
             self.exchanges.append(exchange)

@@ -10,6 +10,7 @@ stay profile-agnostic.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from contract_tests.catalog import CATALOG, Profile, rules_for
@@ -18,7 +19,11 @@ from contract_tests.curl import to_curl
 from contract_tests.redaction import Redactor
 from contract_tests.report import RuleResult, Status, Violation
 
-__all__ = ["MAX_VIOLATIONS_PER_RULE", "Recorder"]
+__all__ = ["MAX_VIOLATIONS_PER_RULE", "Recorder", "Shows"]
+
+# What shows a violation: the exchange, a ready curl line, or a function
+# producing either (so that passing comparisons cost no formatting).
+Shows = Exchange | str | Callable[[], Exchange | str] | None
 
 MAX_VIOLATIONS_PER_RULE = 5
 
@@ -51,7 +56,7 @@ class Recorder:
         self,
         rule_id: str,
         ok: bool,
-        exchange: Exchange | str | None,
+        exchange: Shows,
         expected: str,
         actual: object,
     ) -> bool:
@@ -68,9 +73,7 @@ class Recorder:
         if evidence is not None:
             evidence.checks += count
 
-    def violate(
-        self, rule_id: str, exchange: Exchange | str | None, expected: str, actual: object
-    ) -> None:
+    def violate(self, rule_id: str, exchange: Shows, expected: str, actual: object) -> None:
         """Record a breach of `rule_id` shown by `exchange` (or a ready curl text)."""
         evidence = self._get(rule_id)
         if evidence is None:
@@ -79,6 +82,8 @@ class Recorder:
         if len(evidence.violations) >= MAX_VIOLATIONS_PER_RULE:
             evidence.extra_violations += 1
             return
+        if callable(exchange):
+            exchange = exchange()
         if isinstance(exchange, Exchange):
             curl = to_curl(exchange, self.redact)
         else:

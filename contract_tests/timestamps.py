@@ -31,7 +31,12 @@ def parse_instant(text: str) -> Fraction | None:
     year, month, day, hour, minute, second, fraction, offset = match.groups()
     try:
         moment = datetime(
-            int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
             tzinfo=UTC,
         )
     except ValueError:

@@ -1,0 +1,196 @@
+"""§3: every filter against client-side filtering of the pinned history.
+
+Pivots are real `created_at` values of the history (picked with the run's
+seeded random generator), so inclusive/exclusive edges are hit exactly.
+`since` pivots come from the newest entries and `until` pivots from the
+oldest, which keeps every answer to a page or two.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from fractions import Fraction
+
+from contract_tests.checks._registry import check
+from contract_tests.context import Context, describe
+from contract_tests.entries import KINDS, Entry
+from contract_tests.history import History, fetch_pages, select
+from contract_tests.timestamps import format_instant
+
+__all__ = ["empty_ranges", "kind_filter", "time_filters", "timestamp_forms"]
+
+MAX_PAGES = 10
+PIVOTS = 3
+_NANO = Fraction(1, 10**9)
+
+
+def _compare(
+    ctx: Context,
+    rule_id: str,
+    history: History,
+    params: dict[str, str],
+    expected: list[Entry],
+    *,
+    acceptance_rule: str | None = None,
+) -> None:
+    """Fetch every page of `params` (inside the pinned window) and compare with `expected`.
+
+    A refused request is charged to `acceptance_rule` when given (the form
+    was rejected), else to `rule_id`.
+    """
+    query = {**history.base, **params}
+    paged = fetch_pages(ctx.client, query, max_pages=MAX_PAGES)
+    first = paged.exchanges[0]
+    if acceptance_rule is not None:
+        ctx.record.expect(
+            acceptance_rule,
+            first.status == 200,
+            first,
+            "200 (the form is accepted)",
+            describe(first),
+        )
+    if paged.failure is not None:
+        if acceptance_rule is None or paged.failure is not first:
+            ctx.record.violate(
+                rule_id, paged.failure, "200 with an items list", describe(paged.failure)
+            )
+        return
+    got = [e.id for e in paged.entries]
+    want = [e.id for e in expected][: len(got)] if not paged.complete else [e.id for e in expected]
+    ctx.record.expect(
+        rule_id,
+        got == want and paged.total == len(expected),
+        first,
+        f"total {len(expected)}, ids {_short(want)}",
+        f"total {paged.total}, ids {_short(got)}",
+    )
+
+
+def _short(ids: list[int | None]) -> str:
+    return str(ids) if len(ids) <= 6 else f"[{ids[0]}, {ids[1]}, ..., {ids[-1]}] ({len(ids)} ids)"
+
+
+def _usable(ctx: Context, *rules: str) -> History | None:
+    history = ctx.require_history(*rules)
+    if history is None:
+        return None
+    if not history.entries:
+        for rule_id in rules:
+            ctx.record.skip(rule_id, "the account has no entries to filter")
+        return None
+    return history
+
+
+def _newest(ctx: Context, history: History, count: int = PIVOTS) -> list[Entry]:
+    head = history.entries[: min(len(history.entries), 150)]
+    return ctx.rng.sample(head, min(count, len(head)))
+
+
+def _oldest(ctx: Context, history: History, count: int = PIVOTS) -> list[Entry]:
+    tail = history.entries[-min(len(history.entries), 150) :]
+    return ctx.rng.sample(tail, min(count, len(tail)))
+
+
+def _floor(instant: Fraction | None) -> Fraction:
+    assert instant is not None
+    return Fraction(instant.numerator // instant.denominator)
+
+
+@check("FILTER-KIND")
+def kind_filter(ctx: Context) -> None:
+    """Each of the five kinds, present in the account or not."""
+    history = _usable(ctx, "FILTER-KIND")
+    if history is None:
+        return
+    present = Counter(e.kind for e in history.entries)
+    for kind in KINDS:
+        expected = select(history.entries, kind=kind)
+        _compare(ctx, "FILTER-KIND", history, {"kind": kind}, expected)
+    absent = [kind for kind in KINDS if not present[kind]]
+    if absent:
+        ctx.record.note(
+            "FILTER-KIND", f"kinds absent (checked to match nothing): {', '.join(absent)}"
+        )
+
+
+@check("FILTER-SINCE-INCLUSIVE", "FILTER-UNTIL-EXCLUSIVE", "FILTER-COMBINED")
+def time_filters(ctx: Context) -> None:
+    """since = an entry's created_at keeps it; until = an entry's created_at drops it."""
+    history = _usable(ctx, "FILTER-SINCE-INCLUSIVE", "FILTER-UNTIL-EXCLUSIVE", "FILTER-COMBINED")
+    if history is None:
+        return
+    entries = history.entries
+    for pivot in _newest(ctx, history):
+        assert pivot.created_at is not None
+        expected = select(entries, since=pivot.instant)
+        _compare(ctx, "FILTER-SINCE-INCLUSIVE", history, {"since": pivot.created_at}, expected)
+    for pivot in _oldest(ctx, history):
+        assert pivot.created_at is not None
+        expected = select(entries, until=pivot.instant)
+        _compare(ctx, "FILTER-UNTIL-EXCLUSIVE", history, {"until": pivot.created_at}, expected)
+    kind = Counter(e.kind for e in entries).most_common(1)[0][0]
+    newer = entries[min(len(entries) - 1, 10)]
+    older = entries[min(len(entries) - 1, 120)]
+    assert newer.created_at is not None and older.created_at is not None and kind is not None
+    expected = select(entries, kind=kind, since=older.instant, until=newer.instant)
+    params = {"kind": kind, "since": older.created_at, "until": newer.created_at}
+    _compare(ctx, "FILTER-COMBINED", history, params, expected)
+
+
+@check("FILTER-OFFSETS", "FILTER-FRACTION", "FILTER-BARE-DATE", "TIMESTAMP-FORMS")
+def timestamp_forms(ctx: Context) -> None:
+    """The same instants written in every accepted form select the same entries."""
+    rules = ("FILTER-OFFSETS", "FILTER-FRACTION", "FILTER-BARE-DATE", "TIMESTAMP-FORMS")
+    history = _usable(ctx, *rules)
+    if history is None:
+        return
+    entries = history.entries
+    since_pivot = _newest(ctx, history, 1)[0]
+    until_pivot = _oldest(ctx, history, 1)[0]
+    t_since = _floor(since_pivot.instant)
+    t_until = _floor(until_pivot.instant)
+
+    def form(rule_id: str, name: str, text: str, instant: Fraction) -> None:
+        if name == "since":
+            expected = select(entries, since=instant)
+        else:
+            expected = select(entries, until=instant)
+        _compare(ctx, rule_id, history, {name: text}, expected, acceptance_rule="TIMESTAMP-FORMS")
+
+    for name, t in (("since", t_since), ("until", t_until)):
+        for offset in (330, -480, 0):
+            form("FILTER-OFFSETS", name, format_instant(t, offset_minutes=offset, zulu=None), t)
+        form("FILTER-OFFSETS", name, format_instant(t, zulu=""), t)
+        form("FILTER-OFFSETS", name, format_instant(t, zulu="z", separator="t"), t)
+        for instant, digits, offset in (
+            (t + Fraction(1, 2), 1, 0),
+            (t - _NANO, 9, 0),
+            (t + _NANO, 9, 60),
+            (t, 3, 0),
+        ):
+            text = format_instant(instant, fraction_digits=digits, offset_minutes=offset)
+            form("FILTER-FRACTION", name, text, instant)
+        midnight = t - t % 86400
+        form("FILTER-BARE-DATE", name, format_instant(midnight)[:10], midnight)
+
+
+@check("FILTER-EMPTY-RANGE")
+def empty_ranges(ctx: Context) -> None:
+    """since >= until is no error: it matches nothing."""
+    history = _usable(ctx, "FILTER-EMPTY-RANGE")
+    if history is None:
+        return
+    pivot = history.entries[len(history.entries) // 2]
+    assert pivot.created_at is not None and pivot.instant is not None
+    later = format_instant(_floor(pivot.instant) + 3600)
+    for since, until, extra in (
+        (pivot.created_at, pivot.created_at, {}),
+        (later, pivot.created_at, {}),
+        (later, pivot.created_at, {"kind": "topup"}),
+    ):
+        exchange = ctx.client.get({"since": since, "until": until, **extra})
+        body = exchange.body if isinstance(exchange.body, dict) else {}
+        ok = exchange.status == 200 and body.get("items") == [] and body.get("total") == 0
+        ctx.record.expect(
+            "FILTER-EMPTY-RANGE", ok, exchange, "200, items [], total 0", describe(exchange)
+        )

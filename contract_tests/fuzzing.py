@@ -1,0 +1,140 @@
+"""Schemathesis over the profile's OpenAPI document, folded into our rules.
+
+Runs the engine the `st run` CLI uses (examples, coverage and fuzzing phases)
+with a fixed seed and a bounded example count, then maps each built-in
+check's verdicts onto an `OPENAPI-*` rule.  The documented profile generates
+positive data only: what an invalid `kind` (say) should get is a [decided]
+point the documented profile must not judge.  Schemathesis is imported
+lazily: it costs seconds, and `--no-fuzz` style callers never pay them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from contract_tests.catalog import Profile
+from contract_tests.client import ENDPOINT
+from contract_tests.context import Context
+from contract_tests.spec import openapi_path
+
+__all__ = ["CHECK_RULES", "fuzz_openapi"]
+
+# Schemathesis check name -> our rule id.
+CHECK_RULES: dict[str, str] = {
+    "not_a_server_error": "OPENAPI-NO-SERVER-ERROR",
+    "status_code_conformance": "OPENAPI-STATUS-CODE",
+    "content_type_conformance": "OPENAPI-CONTENT-TYPE",
+    "response_headers_conformance": "OPENAPI-RESPONSE-HEADERS",
+    "response_schema_conformance": "OPENAPI-RESPONSE-SCHEMA",
+    "positive_data_acceptance": "OPENAPI-POSITIVE-ACCEPTED",
+    "negative_data_rejection": "OPENAPI-NEGATIVE-REJECTED",
+    "missing_required_header": "OPENAPI-MISSING-HEADER",
+    "ignored_auth": "OPENAPI-IGNORED-AUTH",
+    "unsupported_method": "OPENAPI-UNSUPPORTED-METHOD",
+    "allow_header_conformance": "OPENAPI-ALLOW-HEADER",
+}
+
+
+def _config(ctx: Context, *, base_url: str, seed: int, max_examples: int) -> dict[str, Any]:
+    wanted = [name for name, rule_id in CHECK_RULES.items() if ctx.record.wants(rule_id)]
+    documented = ctx.profile is Profile.DOCUMENTED
+    return {
+        "seed": seed,
+        "base-url": base_url,
+        "headers": {"Authorization": ctx.client.default_authorization},
+        "generation": {
+            "mode": "positive" if documented else "all",
+            "max-examples": max_examples,
+            "deterministic": True,
+            "database": "none",
+            "codec": "ascii",
+            "allow-x00": False,
+        },
+        "phases": {"stateful": {"enabled": False}},
+        "checks": {
+            "enabled": False,
+            **{name: {"enabled": True} for name in wanted},
+            # Tightened: a 404 or a 5xx is no proper rejection of a bad parameter.
+            "negative_data_rejection": {
+                "enabled": "negative_data_rejection" in wanted,
+                "expected-statuses": [400, 401],
+            },
+            "positive_data_acceptance": {
+                "enabled": "positive_data_acceptance" in wanted,
+                "expected-statuses": [200],
+            },
+        },
+    }
+
+
+def fuzz_openapi(ctx: Context, *, base_url: str, seed: int, max_examples: int) -> None:
+    """Run Schemathesis and record its verdicts under the `OPENAPI-*` rules."""
+    rules = [rule_id for rule_id in CHECK_RULES.values() if ctx.record.wants(rule_id)]
+    if not rules:
+        return
+    spec = openapi_path(ctx.profile)
+    if spec is None:
+        for rule_id in rules:
+            ctx.record.skip(rule_id, f"no {ctx.profile} OpenAPI document found (ledger_schemas)")
+        return
+    try:
+        _run(ctx, spec, base_url=base_url, seed=seed, max_examples=max_examples)
+    except Exception as error:  # any engine failure: the rules are not checked
+        for rule_id in rules:
+            ctx.record.skip(rule_id, f"Schemathesis could not run: {type(error).__name__}: {error}")
+    if ctx.profile is Profile.DOCUMENTED:
+        ctx.record.note("OPENAPI-POSITIVE-ACCEPTED", "documented profile: positive data only")
+
+
+def _run(ctx: Context, spec: Path, *, base_url: str, seed: int, max_examples: int) -> None:
+    import schemathesis
+    from schemathesis.config import SchemathesisConfig
+    from schemathesis.engine import events, from_schema
+
+    config = SchemathesisConfig.from_dict(
+        _config(ctx, base_url=base_url, seed=seed, max_examples=max_examples)
+    )
+    schema = schemathesis.openapi.from_path(spec, config=config)
+    if ctx.profile is Profile.DOCUMENTED:
+        schema.hook("map_query")(_ordered_window)
+    seen: set[str] = set()
+    for event in from_schema(schema).execute():
+        if isinstance(event, events.ScenarioFinished):
+            for name, failure in _verdicts(event.recorder):
+                rule_id = CHECK_RULES.get(name)
+                if rule_id is None:
+                    continue
+                seen.add(rule_id)
+                if failure is None:
+                    ctx.record.passed(rule_id)
+                else:
+                    ctx.record.violate(rule_id, *failure)
+        elif isinstance(event, events.FatalError):
+            raise RuntimeError(str(event.exception))
+    for name, rule_id in CHECK_RULES.items():
+        if rule_id not in seen:
+            ctx.record.skip(rule_id, f"Schemathesis ran no {name} check on {ENDPOINT}")
+
+
+def _verdicts(recorder: Any) -> Iterator[tuple[str, tuple[str, str, str] | None]]:
+    """(check name, None or (curl, expected, actual)) for each check Schemathesis ran."""
+    for nodes in recorder.checks.values():
+        for node in nodes:
+            info = node.failure_info
+            if info is None:
+                yield node.name, None
+                continue
+            failure = info.failure
+            title = getattr(failure, "title", type(failure).__name__)
+            message = getattr(failure, "message", "") or ""
+            yield node.name, (info.code_sample, title, message)
+
+
+def _ordered_window(ctx: Any, query: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Documented profile: keep `since < until` (what `since >= until` gives is [decided])."""
+    since, until = (query or {}).get("since"), (query or {}).get("until")
+    if query and isinstance(since, str) and isinstance(until, str) and since >= until:
+        return {k: v for k, v in query.items() if k != "until"}
+    return query
