@@ -202,6 +202,13 @@ def test_no_multiple_of_on_money(strength: str) -> None:
     assert "Decimal" in load(strength, "entry")["$comment"]
 
 
+@pytest.mark.parametrize("strength", STRENGTHS)
+def test_no_format_keyword(strength: str) -> None:
+    """python-jsonschema ignores ``format`` by default and Schemathesis checks it."""
+    for name in [*COMPONENTS, "openapi"]:
+        assert not any("format" in node for node in walk(load(strength, name))), name
+
+
 # --------------------------------------------------------------------------- good bodies
 
 
@@ -340,6 +347,15 @@ BAD = [
     Bad("subscription-positive", "page", "items/0/amount_usd", False,
         item(0, kind="subscription_renew", amount_usd=20.0, source=SUB),
         "the docs: negative for debits"),
+    Bad("topup-zero", "page", "items/0/amount_usd", True,
+        item(0, amount_usd=0.0),
+        "an amount is never 0"),
+    Bad("refund-zero", "page", "items/0/amount_usd", True,
+        item(0, kind="refund", amount_usd=0, source={"request_id": "req_1", "model": "m"}),
+        "an amount is never 0"),
+    Bad("subscription-zero", "page", "items/0/amount_usd", True,
+        item(0, kind="subscription_renew", amount_usd=0, source=SUB),
+        "an amount is never 0"),
     Bad("admin-credit-zero", "page", "items/1/amount_usd", True,
         item(1, amount_usd=0),
         "an amount is never 0"),
@@ -676,6 +692,19 @@ def test_documented_timestamp_pattern_is_the_docs_form(parameter: str, value: st
 def timestamp_check(strength: str, parameter: str) -> Draft202012Validator:
     params = {p["name"]: p for p in operation(load(strength, "openapi"))["parameters"]}
     return Draft202012Validator(params[parameter]["schema"])
+
+
+# --------------------------------------------------------------------------- docs/schemas.md
+
+
+def test_docs_examples_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every Python block of docs/schemas.md runs, from the repository root."""
+    text = (REPO_SCHEMAS.parent / "docs" / "schemas.md").read_text(encoding="utf-8")
+    blocks = [block.split("```", 1)[0] for block in text.split("```python\n")[1:]]
+    assert len(blocks) == 3
+    monkeypatch.chdir(REPO_SCHEMAS.parent)
+    for block in blocks:
+        exec(compile(block, "docs/schemas.md", "exec"), {})
 
 
 # --------------------------------------------------------------------------- maintenance
