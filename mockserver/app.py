@@ -10,10 +10,15 @@ import logging
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .auth import bearer_token
 from .config import MockConfig, builtin_config
+from .control import install, layers
+from .drift import Drift, LedgerSource
 from .errors import error_body
+from .faults import Faults
+from .journal import Journal
 from .params import ParamError, parse_query
 from .query import select
 from .rendering import render_page
@@ -40,7 +45,7 @@ def _unauthorized(message: str) -> Response:
     return response
 
 
-def _list_transactions(store: LedgerStore) -> Response:
+def _list_transactions(store: LedgerSource) -> Response:
     header = request.headers.get("Authorization")
     if header is None or not header.strip(" \t"):
         return _unauthorized("missing API key: send 'Authorization: Bearer <key>'")
@@ -61,7 +66,7 @@ def _list_transactions(store: LedgerStore) -> Response:
     return Response(body, status=200, content_type=JSON)
 
 
-def _http_error(error: HTTPException) -> Response:
+def _http_error(error: HTTPException) -> WerkzeugResponse:
     """Keep Werkzeug's response (and its headers) but give it the contract's body."""
     response = error.get_response()
     status = error.code or 500
@@ -82,18 +87,34 @@ def _unexpected(error: Exception) -> Response:
     return _error(500, "api_error", "internal error in the mock (please report it)")
 
 
-def create_app(config: MockConfig | None = None) -> Flask:
-    """A Flask app serving ``config`` (the built-in test keys when ``None``)."""
+def create_app(
+    config: MockConfig | None = None,
+    *,
+    journal: Journal | None = None,
+    faults: Faults | None = None,
+    drift: Drift | None = None,
+    control: bool = False,
+) -> Flask:
+    """A Flask app serving ``config`` (the built-in test keys when ``None``).
+
+    The test layers are off unless given: a request ``journal``, fault injection
+    (``faults``), page ``drift``; ``control=True`` adds all three and the
+    ``/__mock/`` control API (see ``mockserver.control``).
+    """
     app = Flask(__name__)
     store = LedgerStore(config if config is not None else builtin_config())
     app.extensions[EXTENSION] = store
+    mock = layers(journal=journal, faults=faults, drift=drift, control=control)
+    source: LedgerSource = store if mock is None or mock.drift is None else mock.drift.bind(store)
     app.add_url_rule(
         TRANSACTIONS_PATH,
         endpoint="transactions",
-        view_func=lambda: _list_transactions(store),
+        view_func=lambda: _list_transactions(source),
         methods=["GET"],
         provide_automatic_options=False,
     )
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
+    if mock is not None:
+        install(app, store, mock)
     return app

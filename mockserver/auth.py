@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["bearer_token"]
+__all__ = ["bearer_token", "is_token"]
 
 # Scheme (any case), one or more spaces, one RFC 6750 b64token. Tabs, a second
 # token and comma-joined repeats of the header all fail to match.
-_BEARER = re.compile(r"[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9\-._~+/]+=*)", re.ASCII)
+_TOKEN = r"[A-Za-z0-9\-._~+/]+=*"
+_BEARER = re.compile(rf"[Bb][Ee][Aa][Rr][Ee][Rr] +({_TOKEN})", re.ASCII)
+_TOKEN_ONLY = re.compile(_TOKEN, re.ASCII)
+
+
+def is_token(text: str) -> bool:
+    """Whether ``text`` could ever be presented as a Bearer token."""
+    return _TOKEN_ONLY.fullmatch(text) is not None
 
 
 def bearer_token(header: str | None) -> str | None:

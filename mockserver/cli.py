@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import csv
 import importlib
-
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, ClassVar, TextIO
 
 import click
 import orjson
@@ -33,7 +32,7 @@ _EXPORT_CHUNK = 1000
 class _LazyGroup(click.Group):
     """Subcommands imported on use, so ``serve`` never pays for the contract suite."""
 
-    lazy = {"check": "contract_tests.cli:check"}
+    lazy: ClassVar[dict[str, str]] = {"check": "contract_tests.cli:check"}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.lazy])
@@ -55,7 +54,9 @@ def _config(config_path: Path | None, seed: int | None) -> MockConfig:
 
 
 _config_option = click.option(
-    "--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
     help="TOML file of accounts, keys, scenarios, seed and now (default: built-in test keys).",
 )
 _seed_option = click.option("--seed", type=int, help="Override the configuration's seed.")
@@ -81,18 +82,30 @@ def _print_keys(store: LedgerStore, out: TextIO) -> None:
     rows = [("KEY", "ACCOUNT", "SCENARIO", "ENTRIES", "STATUS"), *_key_rows(store)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
-        out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        out.write(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
         out.write("\n")
 
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
-              help="Port to bind; 0 picks a free one (printed on the first line).")
+@click.option(
+    "--port",
+    default=8080,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to bind; 0 picks a free one (printed on the first line).",
+)
 @_config_option
 @_seed_option
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Worker processes; every worker serves identical bytes.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes; every worker serves identical bytes.",
+)
 def serve(host: str, port: int, config_path: Path | None, seed: int | None, workers: int) -> None:
     """Serve the mock; the first line of output is its base URL."""
     from .serving import serve as run_server
@@ -131,8 +144,16 @@ def _entries(store: LedgerStore, account: str, query: Query) -> Iterator[dict[st
     ledger = store.ledger(account)
     page = 1
     while True:
-        chunk = select(ledger, Query(page=page, page_size=_EXPORT_CHUNK, kind=query.kind,
-                                     since=query.since, until=query.until))
+        chunk = select(
+            ledger,
+            Query(
+                page=page,
+                page_size=_EXPORT_CHUNK,
+                kind=query.kind,
+                since=query.since,
+                until=query.until,
+            ),
+        )
         for position in chunk.positions:
             yield render_entry(ledger, int(position))
         if page * _EXPORT_CHUNK >= chunk.total:
@@ -145,10 +166,14 @@ def _write(entries: Iterator[dict[str, Any]], fmt: str, out: TextIO) -> None:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(_CSV_COLUMNS)
         for entry in entries:
-            writer.writerow([
-                entry["created_at"], entry["kind"],
-                f"{entry['amount_usd']:.2f}", f"{entry['balance_after_usd']:.2f}",
-            ])
+            writer.writerow(
+                [
+                    entry["created_at"],
+                    entry["kind"],
+                    f"{entry['amount_usd']:.2f}",
+                    f"{entry['balance_after_usd']:.2f}",
+                ]
+            )
     elif fmt == "ndjson":
         for entry in entries:
             out.write(orjson.dumps(entry).decode() + "\n")
@@ -164,14 +189,31 @@ def _write(entries: Iterator[dict[str, Any]], fmt: str, out: TextIO) -> None:
 @click.option("--kind", type=click.Choice(KINDS), help="Only entries of this kind.")
 @click.option("--since", help="Only entries at or after this instant (RFC 3339 or YYYY-MM-DD).")
 @click.option("--until", help="Only entries strictly before this instant.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json", "ndjson"]), default="csv",
-              show_default=True, help="Output format (CSV columns as in the docs example).")
-@click.option("--output", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write to this file (with a progress bar) instead of stdout.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json", "ndjson"]),
+    default="csv",
+    show_default=True,
+    help="Output format (CSV columns as in the docs example).",
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write to this file (with a progress bar) instead of stdout.",
+)
 @_config_option
 @_seed_option
-def export(key: str, kind: str | None, since: str | None, until: str | None, fmt: str,
-           output: Path | None, config_path: Path | None, seed: int | None) -> None:
+def export(
+    key: str,
+    kind: str | None,
+    since: str | None,
+    until: str | None,
+    fmt: str,
+    output: Path | None,
+    config_path: Path | None,
+    seed: int | None,
+) -> None:
     """Write a ledger, newest first, with the endpoint's filter semantics."""
     store = LedgerStore(_config(config_path, seed))
     status, account = store.key_status(key)
@@ -184,8 +226,9 @@ def export(key: str, kind: str | None, since: str | None, until: str | None, fmt
         return
     from tqdm import tqdm
 
-    total = select(store.ledger(account), Query(page_size=1, kind=kind, since=query.since,
-                                                until=query.until)).total
+    total = select(
+        store.ledger(account), Query(page_size=1, kind=kind, since=query.since, until=query.until)
+    ).total
     try:
         with output.open("w", encoding="utf-8", newline="") as handle:
             _write(iter(tqdm(entries, total=total, unit="entry", file=sys.stderr)), fmt, handle)
@@ -205,5 +248,3 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write("ledger-mock: aborted\n")
         sys.exit(130)
     sys.exit(result if isinstance(result, int) else 0)
-
-

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .auth import is_token
 from .errors import LedgerMockError
 from .kinds import PLAN_PRICES_CENTS
 from .scenarios import BUILTIN_SCENARIOS, Scenario, ScenarioError, get_scenario
@@ -29,7 +30,8 @@ __all__ = [
 DEFAULT_SEED = 20260521
 DEFAULT_NOW = "2026-06-01T00:00:00Z"
 _MAX_SIZE = 5_000_000
-_DOCS_NEWEST = int(parse_instant("2026-05-21T14:08:11Z"))
+_DOCS_NEWEST_TEXT = "2026-05-21T14:08:11Z"
+_DOCS_NEWEST = int(parse_instant(_DOCS_NEWEST_TEXT))
 
 
 class ConfigError(LedgerMockError):
@@ -63,11 +65,16 @@ class MockConfig:
             for key in (*account.keys, *account.revoked_keys):
                 if key in seen:
                     raise ConfigError(f"key {key!r} is given to more than one account")
-                if not key or any(c.isspace() or c == "," for c in key):
-                    raise ConfigError(f"account {account.name!r}: keys must be non-empty tokens")
+                if not is_token(key):
+                    raise ConfigError(
+                        f"account {account.name!r}: key {key!r} is not a Bearer token "
+                        "(letters, digits and -._~+/ only)"
+                    )
                 seen.add(key)
             if account.scenario.docs_example and self.now <= _DOCS_NEWEST:
-                raise ConfigError(f"account {account.name!r}: scenario 'docs' needs now after 2026-05-21T14:08:11Z")
+                raise ConfigError(
+                    f"account {account.name!r}: scenario 'docs' needs now after {_DOCS_NEWEST_TEXT}"
+                )
 
     def with_seed(self, seed: int) -> MockConfig:
         return replace(self, seed=seed)
@@ -99,7 +106,7 @@ def builtin_config() -> MockConfig:
 
 
 def _expect(value: Any, kind: type | tuple[type, ...], where: str, what: str) -> Any:
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise ConfigError(f"{where} must be {what}")
     return value
 
@@ -115,7 +122,9 @@ def _account(name: str, table: Any) -> AccountSpec:
     unknown = set(table) - {"scenario", "size", "plan", "span_days", "keys", "revoked_keys"}
     if unknown:
         raise ConfigError(f"{where}: unknown setting {sorted(unknown)[0]!r}")
-    scenario_name = _expect(table.get("scenario", "realistic"), str, f"{where}.scenario", "a string")
+    scenario_name = _expect(
+        table.get("scenario", "realistic"), str, f"{where}.scenario", "a string"
+    )
     if scenario_name not in BUILTIN_SCENARIOS:
         known = ", ".join(sorted(BUILTIN_SCENARIOS))
         raise ConfigError(f"{where}.scenario: unknown scenario {scenario_name!r} (known: {known})")
@@ -158,7 +167,9 @@ def load_config(path: Path) -> MockConfig:
         now = int(parse_instant(now_text))
     except TimestampError as error:
         raise ConfigError(f"{path}: now: {error}") from None
-    accounts_table = _expect(data.get("accounts", {}), dict, f"{path}: accounts", "a table of accounts")
+    accounts_table = _expect(
+        data.get("accounts", {}), dict, f"{path}: accounts", "a table of accounts"
+    )
     if not accounts_table:
         raise ConfigError(f"{path}: define at least one [accounts.NAME] table")
     try:

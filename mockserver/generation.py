@@ -92,7 +92,10 @@ def _profile(seed: int, plan: str) -> AccountProfile:
     rng = np.random.Generator(np.random.PCG64(derive_seed(seed, "profile")))
     card_count = int(rng.integers(1, 4))
     cards = tuple(
-        (_CARD_BRANDS[int(rng.integers(0, len(_CARD_BRANDS)))], f"{int(rng.integers(0, 10000)):04d}")
+        (
+            _CARD_BRANDS[int(rng.integers(0, len(_CARD_BRANDS)))],
+            f"{int(rng.integers(0, 10000)):04d}",
+        )
         for _ in range(card_count)
     )
     actors = ("ops@bytespike.ai", "billing@bytespike.ai", *staff_emails(seed, count=2))
@@ -198,9 +201,14 @@ def _docs_history(
     below the docs' balance; a small refund then closes the gap to the cent.
     """
     newest = DOCS_EXAMPLE_ITEMS[0]
-    pinned_times = [calendar.timegm(_dt.datetime.fromisoformat(
-        str(item["created_at"]).replace("Z", "+00:00")).utctimetuple())
-        for item in reversed(DOCS_EXAMPLE_ITEMS)]
+    pinned_times = [
+        calendar.timegm(
+            _dt.datetime.fromisoformat(
+                str(item["created_at"]).replace("Z", "+00:00")
+            ).utctimetuple()
+        )
+        for item in reversed(DOCS_EXAMPLE_ITEMS)
+    ]
     if now <= pinned_times[-1]:
         raise ScenarioError(f"scenario 'docs' needs 'now' after {newest['created_at']}")
     generated = scenario.size - len(DOCS_EXAMPLE_ITEMS) - 1
@@ -223,8 +231,10 @@ def _docs_history(
     ).astype(np.uint8)
     amounts = np.concatenate([amounts, [gap, 500, 5000]]).astype(np.int64)
     positions = (len(times) - 2, len(times) - 1)
-    pinned_ids = {pos: int(str(item["id"])) for pos, item in
-                  zip(positions, reversed(DOCS_EXAMPLE_ITEMS), strict=True)}
+    pinned_ids = {
+        pos: int(str(item["id"]))
+        for pos, item in zip(positions, reversed(DOCS_EXAMPLE_ITEMS), strict=True)
+    }
     pinned = {
         pos: PinnedDetail(source=dict(item["source"]), note=item["note"])  # type: ignore[call-overload,arg-type]
         for pos, item in zip(positions, reversed(DOCS_EXAMPLE_ITEMS), strict=True)

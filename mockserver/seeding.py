@@ -35,7 +35,7 @@ def mix64(value: int, salt: int) -> int:
 def to_base(value: int, *, width: int, alphabet: str = _ALPHABET62) -> str:
     """Fixed-width digits of ``value`` in ``alphabet`` (left-padded, never truncated)."""
     base = len(alphabet)
-    digits = []
+    digits: list[str] = []
     while value or len(digits) < width:
         value, digit = divmod(value, base)
         digits.append(alphabet[digit])

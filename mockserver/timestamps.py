@@ -34,9 +34,7 @@ def parse_instant(text: str) -> Fraction:
     match = _INSTANT.fullmatch(text)
     if match is None:
         if _SPACE_OFFSET.fullmatch(text):
-            raise TimestampError(
-                "the offset's '+' arrived as a space: percent-encode it as %2B"
-            )
+            raise TimestampError("the offset's '+' arrived as a space: percent-encode it as %2B")
         raise TimestampError(
             "expected RFC 3339 'YYYY-MM-DDTHH:MM:SS[.fraction][Z|±HH:MM]' or 'YYYY-MM-DD'"
         )

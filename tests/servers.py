@@ -41,5 +41,9 @@ def running_mock(*args: str, env: dict[str, str] | None = None) -> Iterator[str]
 def run_cli(args: Sequence[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "mockserver", *args],
-        capture_output=True, text=True, timeout=120, check=False, **kwargs,  # type: ignore[call-overload]
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        **kwargs,  # type: ignore[call-overload]
     )

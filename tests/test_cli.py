@@ -36,18 +36,32 @@ def test_keys_lists_every_key(capsys: pytest.CaptureFixture[str]) -> None:
 def _all_items(client: FlaskClient, key: str, query: str = "") -> list[dict[str, object]]:
     items, page = [], 1
     while True:
-        body = client.get(f"{TRANSACTIONS}?page_size=200&page={page}{query}", headers=bearer(key)).get_json()
+        body = client.get(
+            f"{TRANSACTIONS}?page_size=200&page={page}{query}", headers=bearer(key)
+        ).get_json()
         items += body["items"]
         if page * 200 >= body["total"]:
             return items
         page += 1
 
 
-def test_export_json_equals_the_endpoint(capsys: pytest.CaptureFixture[str], client: FlaskClient) -> None:
+def test_export_json_equals_the_endpoint(
+    capsys: pytest.CaptureFixture[str], client: FlaskClient
+) -> None:
     query = "&kind=refund&since=2025-03-01&until=2026-02-01T12:00:00%2B02:00"
     code, out, _ = _run(
-        capsys, "export", "--key", "bsk_test_default", "--format", "json", "--kind", "refund",
-        "--since", "2025-03-01", "--until", "2026-02-01T12:00:00+02:00",
+        capsys,
+        "export",
+        "--key",
+        "bsk_test_default",
+        "--format",
+        "json",
+        "--kind",
+        "refund",
+        "--since",
+        "2025-03-01",
+        "--until",
+        "2026-02-01T12:00:00+02:00",
     )
     assert code == 0
     assert json.loads(out) == _all_items(client, "bsk_test_default", query)
@@ -59,8 +73,12 @@ def test_export_csv_and_ndjson(capsys: pytest.CaptureFixture[str], client: Flask
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     assert list(rows[0]) == ["created_at", "kind", "amount_usd", "balance_after_usd"]
-    assert rows[0] == {"created_at": "2026-05-21T14:08:11Z", "kind": "topup",
-                       "amount_usd": "50.00", "balance_after_usd": "81.40"}
+    assert rows[0] == {
+        "created_at": "2026-05-21T14:08:11Z",
+        "kind": "topup",
+        "amount_usd": "50.00",
+        "balance_after_usd": "81.40",
+    }
     assert len(rows) == len(expected) == 47
     code, out, _ = _run(capsys, "export", "--key", "bsk_test_docs", "--format", "ndjson")
     assert [json.loads(line) for line in out.splitlines()] == expected
@@ -116,7 +134,7 @@ def test_mistakes_are_one_line_and_exit_2(
         ("[accounts.a]\nplan = 'gold'", "accounts.a.plan"),
         ("[accounts.a]\nkeys = 'k'", "accounts.a.keys"),
         ("[accounts.a]\nkeys = ['k']\n[accounts.b]\nkeys = ['k']", "more than one account"),
-        ("[accounts.a]\nkeys = ['a b']", "non-empty tokens"),
+        ("[accounts.a]\nkeys = ['a b']", "not a Bearer token"),
         ("[accounts.a]\nflavour = 1", "unknown setting 'flavour'"),
         ("now = '2026-01-01T00:00:00Z'\n[accounts.a]\nscenario = 'docs'", "needs now after"),
         ("[accounts.a]\nscenario = 'docs'\nsize = 10", "exactly 47"),

@@ -25,7 +25,9 @@ def _docs_example_body() -> dict[str, object]:
 
 def test_page_one_reproduces_the_docs_example(client: FlaskClient) -> None:
     docs = _docs_example_body()
-    body = orjson.loads(client.get(f"{TRANSACTIONS}?page=1&page_size=50", headers=bearer("bsk_test_docs")).data)
+    body = orjson.loads(
+        client.get(f"{TRANSACTIONS}?page=1&page_size=50", headers=bearer("bsk_test_docs")).data
+    )
     assert body["total"] == docs["total"] == 47
     assert (body["page"], body["page_size"]) == (docs["page"], docs["page_size"])
     assert body["items"][:2] == docs["items"] == list(DOCS_EXAMPLE_ITEMS)
@@ -33,7 +35,9 @@ def test_page_one_reproduces_the_docs_example(client: FlaskClient) -> None:
 
 
 def test_docs_history_chains_into_the_example(client: FlaskClient) -> None:
-    items = orjson.loads(client.get(f"{TRANSACTIONS}?page_size=50", headers=bearer("bsk_test_docs")).data)["items"]
+    items = orjson.loads(
+        client.get(f"{TRANSACTIONS}?page_size=50", headers=bearer("bsk_test_docs")).data
+    )["items"]
     balance = 0
     for item in reversed(items):
         balance += round(item["amount_usd"] * 100)

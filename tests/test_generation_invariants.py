@@ -65,7 +65,13 @@ def assert_ledger_invariants(ledger: Ledger) -> list[dict[str, Any]]:
     references: Counter[str] = Counter()
     for entry in entries:
         assert list(entry) == [
-            "id", "created_at", "kind", "amount_usd", "balance_after_usd", "source", "note"
+            "id",
+            "created_at",
+            "kind",
+            "amount_usd",
+            "balance_after_usd",
+            "source",
+            "note",
         ]
         assert isinstance(entry["id"], int) and entry["id"] >= 1
         assert CREATED_AT.fullmatch(entry["created_at"])
@@ -123,7 +129,9 @@ def test_realistic_history_looks_like_a_wallet() -> None:
     entries = assert_ledger_invariants(ledger)
     kinds = Counter(entry["kind"] for entry in entries)
     assert set(kinds) == {"topup", "refund", "admin_credit", "admin_debit", "subscription_renew"}
-    assert kinds["admin_credit"] + kinds["admin_debit"] < len(entries) * 0.1, "admin entries are rare"
+    assert kinds["admin_credit"] + kinds["admin_debit"] < len(entries) * 0.1, (
+        "admin entries are rare"
+    )
     renewals = [e for e in entries if e["kind"] == "subscription_renew"]
     assert len({e["created_at"][8:10] for e in renewals}) == 1, "renewals on a stable day"
     assert len({e["amount_usd"] for e in renewals}) == 1, "at a fixed plan price"
@@ -152,7 +160,9 @@ def test_same_inputs_same_ledger_different_seed_different_ledger() -> None:
 
 
 def test_million_entries_fit_in_64_bytes_each() -> None:
-    ledger = generate_ledger(get_scenario("realistic", size=1_000_000), seed=1, account="a", now=NOW)
+    ledger = generate_ledger(
+        get_scenario("realistic", size=1_000_000), seed=1, account="a", now=NOW
+    )
     assert len(ledger) == 1_000_000
     assert ledger.nbytes / len(ledger) <= 64
     assert int(ledger.balances.min()) >= 0

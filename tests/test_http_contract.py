@@ -1,4 +1,4 @@
-"""CONTRACT.md §1–5 through the Flask test client: routing, auth, validation, errors."""
+"""CONTRACT.md §1-5 through the Flask test client: routing, auth, validation, errors."""
 
 from __future__ import annotations
 
@@ -43,7 +43,8 @@ def test_other_methods_are_405_with_allow(client: FlaskClient, method: str) -> N
 
 
 @pytest.mark.parametrize(
-    "path", [TRANSACTIONS + "/", "/", "/api/v1", "/api/v1/me/billing", "/api/v2/me/billing/transactions"]
+    "path",
+    [TRANSACTIONS + "/", "/", "/api/v1", "/api/v1/me/billing", "/api/v2/me/billing/transactions"],
 )
 def test_unknown_paths_are_404_whatever_the_key(client: FlaskClient, path: str) -> None:
     for headers in ({}, bearer("nope"), bearer()):
@@ -97,7 +98,8 @@ def test_bad_credentials_are_401(client: FlaskClient, header: str | None) -> Non
 
 
 @pytest.mark.parametrize(
-    "header", ["bearer bsk_test_default", "BEARER   bsk_test_default", "  Bearer bsk_test_default  "]
+    "header",
+    ["bearer bsk_test_default", "BEARER   bsk_test_default", "  Bearer bsk_test_default  "],
 )
 def test_scheme_is_case_insensitive_and_value_trimmed(client: FlaskClient, header: str) -> None:
     assert client.get(TRANSACTIONS, headers={"Authorization": header}).status_code == 200
@@ -117,7 +119,10 @@ def test_keys_of_one_account_see_the_same_wallet(client: FlaskClient) -> None:
 def test_accounts_are_isolated(client: FlaskClient) -> None:
     ids = {}
     for key in ("bsk_test_default", "bsk_test_docs", "bsk_test_ties", "bsk_test_boundary_201"):
-        pages = [client.get(f"{TRANSACTIONS}?page_size=200&page={p}", headers=bearer(key)) for p in (1, 2)]
+        pages = [
+            client.get(f"{TRANSACTIONS}?page_size=200&page={p}", headers=bearer(key))
+            for p in (1, 2)
+        ]
         ids[key] = {item["id"] for r in pages for item in orjson.loads(r.data)["items"]}
     keys = list(ids)
     for i, a in enumerate(keys):
@@ -169,7 +174,9 @@ def test_accounts_are_isolated(client: FlaskClient) -> None:
         ("since=%zz", "since"),
     ],
 )
-def test_bad_parameters_are_400_naming_the_first(client: FlaskClient, query: str, param: str) -> None:
+def test_bad_parameters_are_400_naming_the_first(
+    client: FlaskClient, query: str, param: str
+) -> None:
     response = client.get(f"{TRANSACTIONS}?{query}", headers=bearer())
     assert response.status_code == 400, response.data
     error = _error(response)
@@ -199,7 +206,9 @@ def test_valid_and_ignored_parameters_are_200(client: FlaskClient, query: str) -
 
 
 def test_past_the_end_is_empty_with_real_total(client: FlaskClient) -> None:
-    body = orjson.loads(client.get(f"{TRANSACTIONS}?page=2147483647&page_size=200", headers=bearer()).data)
+    body = orjson.loads(
+        client.get(f"{TRANSACTIONS}?page=2147483647&page_size=200", headers=bearer()).data
+    )
     assert body == {"items": [], "total": 360, "page": 2147483647, "page_size": 200}
 
 

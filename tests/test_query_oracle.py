@@ -35,7 +35,9 @@ def _instants(entries: list[dict[str, Any]]) -> st.SearchStrategy[Fraction | Non
     near = st.builds(
         lambda t, delta: t + delta,
         st.sampled_from(times),
-        st.sampled_from([Fraction(0), Fraction(1), Fraction(-1), Fraction(1, 2), Fraction(-1, 10**9)]),
+        st.sampled_from(
+            [Fraction(0), Fraction(1), Fraction(-1), Fraction(1, 2), Fraction(-1, 10**9)]
+        ),
     )
     anywhere = st.integers(NOW - 800 * 86400, NOW + 86400).map(Fraction)
     return st.none() | near | anywhere
@@ -44,7 +46,9 @@ def _instants(entries: list[dict[str, Any]]) -> st.SearchStrategy[Fraction | Non
 @st.composite
 def _cases(draw: st.DrawFn) -> tuple[Ledger, list[dict[str, Any]], Query]:
     ledger, entries = _ledger(
-        draw(st.integers(0, 3)), draw(st.sampled_from([0, 1, 7, 200, 201, 360])), draw(st.booleans())
+        draw(st.integers(0, 3)),
+        draw(st.sampled_from([0, 1, 7, 200, 201, 360])),
+        draw(st.booleans()),
     )
     query = Query(
         page=draw(st.integers(1, 60) | st.just(2**31 - 1)),
@@ -62,8 +66,12 @@ def test_engine_matches_reference(case: tuple[Ledger, list[dict[str, Any]], Quer
     ledger, entries, query = case
     selection = select(ledger, query)
     expected_ids, expected_total = reference_page(
-        entries, page=query.page, page_size=query.page_size, kind=query.kind,
-        since=query.since, until=query.until,
+        entries,
+        page=query.page,
+        page_size=query.page_size,
+        kind=query.kind,
+        since=query.since,
+        until=query.until,
     )
     assert selection.total == expected_total
     assert [int(ledger.ids[p]) for p in selection.positions] == expected_ids
@@ -90,7 +98,9 @@ def _served_history(app: Flask, key: str) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     page = 1
     while True:
-        body = orjson.loads(client.get(f"{TRANSACTIONS}?page_size=200&page={page}", headers=bearer(key)).data)
+        body = orjson.loads(
+            client.get(f"{TRANSACTIONS}?page_size=200&page={page}", headers=bearer(key)).data
+        )
         items += body["items"]
         if page * 200 >= body["total"]:
             return list(reversed(items))
@@ -118,8 +128,12 @@ def test_http_layer_matches_reference(app: Flask, data: st.DataObject, key: str)
     response = app.test_client().get(f"{TRANSACTIONS}?{'&'.join(parts)}", headers=bearer(key))
     body = orjson.loads(response.data)
     expected_ids, expected_total = reference_page(
-        entries, page=query.page, page_size=query.page_size, kind=query.kind,
-        since=query.since, until=query.until,
+        entries,
+        page=query.page,
+        page_size=query.page_size,
+        kind=query.kind,
+        since=query.since,
+        until=query.until,
     )
     assert body["total"] == expected_total
     assert [item["id"] for item in body["items"]] == expected_ids

@@ -30,7 +30,8 @@ def _fetch_all(base_url: str) -> dict[tuple[str, str], bytes]:
                 for _ in range(2):  # reach both workers when there are two
                     response = session.get(
                         f"{base_url}/me/billing/transactions{query}",
-                        headers={"Authorization": f"Bearer {key}"}, timeout=60,
+                        headers={"Authorization": f"Bearer {key}"},
+                        timeout=60,
                     )
                     assert response.headers["Content-Type"] == "application/json"
                     assert response.status_code < 500
@@ -76,6 +77,9 @@ def test_protocol_level_garbage_gets_the_json_envelope() -> None:
             assert b"Content-Type: application/json" in head
             assert body.startswith(b'{"error":{"type":"invalid_request_error"')
         long_query = "x=" + "a" * 10_000
-        response = requests.get(f"{url}/me/billing/transactions?{long_query}",
-                                headers={"Authorization": "Bearer bsk_test_empty"}, timeout=10)
+        response = requests.get(
+            f"{url}/me/billing/transactions?{long_query}",
+            headers={"Authorization": "Bearer bsk_test_empty"},
+            timeout=10,
+        )
         assert response.status_code == 200

@@ -43,7 +43,7 @@ def test_accepted_forms_parse_exactly(text: str, expected: Fraction | int) -> No
         "2026-05-21T00:60:00Z",
         "2026-05-21T00:00:00.Z",
         "2026-05-21T00:00:00+24:00",
-        "２０２６-05-21",
+        "２０２６-05-21",  # noqa: RUF001 - fullwidth digits must be rejected
         "",
         "2026-05-21T00:00:00Z ",
         "2026-05-21T00:00:00 02:00",
