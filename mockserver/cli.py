@@ -106,11 +106,25 @@ def _print_keys(store: LedgerStore, out: TextIO) -> None:
     type=click.IntRange(1, 64),
     help="Worker processes; every worker serves identical bytes.",
 )
-def serve(host: str, port: int, config_path: Path | None, seed: int | None, workers: int) -> None:
+@click.option(
+    "--enable-control",
+    is_flag=True,
+    help="Serve the /__mock/ control API (journal, faults, drift); needs --workers 1.",
+)
+def serve(
+    host: str,
+    port: int,
+    config_path: Path | None,
+    seed: int | None,
+    workers: int,
+    enable_control: bool,
+) -> None:
     """Serve the mock; the first line of output is its base URL."""
     from .serving import serve as run_server
 
-    app = create_app(_config(config_path, seed))
+    if enable_control and workers != 1:
+        raise click.UsageError("--enable-control keeps its state in one process: use --workers 1")
+    app = create_app(_config(config_path, seed), control=enable_control)
     store: LedgerStore = app.extensions[EXTENSION]
     store.warm(max_size=100_000)
 

@@ -1,0 +1,249 @@
+"""The request journal: what a client asked of the mock, and helpers to assert on it.
+
+``JournalMiddleware`` wraps the WSGI app and appends one ``JournalEntry`` per
+request (method, path, raw query, headers with the key redacted, status, the
+injected fault if any). It is installed only when asked for (``create_app(journal=...)``),
+so the served hot path pays nothing otherwise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+__all__ = ["FAULT_ENVIRON_KEY", "Journal", "JournalEntry", "JournalMiddleware", "key_fingerprint"]
+
+FAULT_ENVIRON_KEY = "ledger_mock.fault"
+_TRANSACTIONS_PATH = "/api/v1/me/billing/transactions"
+_REDACTED = "[REDACTED]"
+
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+def key_fingerprint(key: str) -> str:
+    """A short, stable, one-way name for a key (what the journal keeps instead of it)."""
+    return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+def _redact(value: str) -> tuple[str, str | None]:
+    """``Authorization`` value → (redacted value, fingerprint of the token or None)."""
+    parts = value.strip(" \t").split(None, 1)
+    if len(parts) == 2 and parts[0].lower() == "bearer":
+        return f"{parts[0]} {_REDACTED}", key_fingerprint(parts[1].strip(" \t"))
+    return _REDACTED if value else value, None
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One request as the mock saw it. ``status`` is ``None`` when the connection was dropped."""
+
+    index: int
+    method: str
+    path: str
+    query_string: str
+    headers: Mapping[str, str]
+    status: int | None
+    fault: str | None = None
+    key_id: str | None = field(default=None, repr=False)
+
+    @property
+    def params(self) -> dict[str, list[str]]:
+        """The query parameters, each with every value given (in order)."""
+        out: dict[str, list[str]] = {}
+        for name, value in parse_qsl(self.query_string, keep_blank_values=True):
+            out.setdefault(name, []).append(value)
+        return out
+
+    def param(self, name: str) -> str | None:
+        """The first value of ``name`` in the query string, or ``None``."""
+        values = self.params.get(name)
+        return values[0] if values else None
+
+    @property
+    def page(self) -> int | None:
+        """The requested page (1 when absent); ``None`` if it is not a plain integer."""
+        return _int_param(self.param("page"), 1)
+
+    @property
+    def page_size(self) -> int | None:
+        """The requested page size (50 when absent); ``None`` if it is not a plain integer."""
+        return _int_param(self.param("page_size"), 50)
+
+    @property
+    def authenticated(self) -> bool:
+        """Whether the request carried a Bearer token (right or wrong)."""
+        return self.key_id is not None
+
+    def sent_key(self, key: str) -> bool:
+        """Whether the request carried exactly ``key`` as its Bearer token."""
+        return self.key_id == key_fingerprint(key)
+
+    @property
+    def line(self) -> str:
+        """``GET /path?query -> 200`` (for assertion messages)."""
+        target = self.path + (f"?{self.query_string}" if self.query_string else "")
+        outcome = "dropped" if self.status is None else str(self.status)
+        fault = f" [fault: {self.fault}]" if self.fault else ""
+        return f"#{self.index} {self.method} {target} -> {outcome}{fault}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form (what ``GET /__mock/journal`` returns)."""
+        return {
+            "index": self.index,
+            "method": self.method,
+            "path": self.path,
+            "query_string": self.query_string,
+            "headers": dict(self.headers),
+            "status": self.status,
+            "fault": self.fault,
+            "key_id": self.key_id,
+        }
+
+
+def _int_param(text: str | None, default: int) -> int | None:
+    if text is None:
+        return default
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+class Journal:
+    """Thread-safe list of ``JournalEntry`` with assertion helpers for client behaviour."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: list[JournalEntry] = []
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self) -> Iterator[JournalEntry]:
+        return iter(self.entries)
+
+    @property
+    def entries(self) -> list[JournalEntry]:
+        """A snapshot of every request so far, in the order they completed."""
+        with self._lock:
+            return list(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def record(self, environ: Mapping[str, Any], status: int | None, fault: str | None) -> None:
+        headers: dict[str, str] = {}
+        key_id = None
+        for name, value in environ.items():
+            if name.startswith("HTTP_"):
+                header = name[5:].replace("_", "-").title()
+            elif name in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
+                header = name.replace("_", "-").title()
+            else:
+                continue
+            if header == "Authorization":
+                value, key_id = _redact(str(value))
+            headers[header] = str(value)
+        with self._lock:
+            self._entries.append(
+                JournalEntry(
+                    index=len(self._entries),
+                    method=str(environ.get("REQUEST_METHOD", "GET")),
+                    path=str(environ.get("PATH_INFO", "")),
+                    query_string=str(environ.get("QUERY_STRING", "")),
+                    headers=headers,
+                    status=status,
+                    fault=fault,
+                    key_id=key_id,
+                )
+            )
+
+    # -- selections --------------------------------------------------------------
+
+    def listing_requests(self) -> list[JournalEntry]:
+        """Requests to ``/api/v1/me/billing/transactions``."""
+        return [entry for entry in self.entries if entry.path == _TRANSACTIONS_PATH]
+
+    def pages(self) -> list[int | None]:
+        """The page numbers requested from the listing, in order."""
+        return [entry.page for entry in self.listing_requests()]
+
+    def describe(self) -> str:
+        return "\n".join(entry.line for entry in self.entries) or "(no requests)"
+
+    # -- assertions --------------------------------------------------------------
+
+    def _fail(self, message: str) -> None:
+        raise AssertionError(f"{message}\nrequests received:\n{self.describe()}")
+
+    def assert_paginated(self, *, total: int, page_size: int) -> None:
+        """The client fetched pages 1..last at ``page_size``, each once, in order, and stopped.
+
+        ``last`` is ``ceil(total / page_size)`` (page 1 when ``total`` is 0).
+        """
+        if total < 0 or page_size < 1:
+            raise ValueError("total must be >= 0 and page_size >= 1")
+        requests = self.listing_requests()
+        sizes = {entry.page_size for entry in requests}
+        if sizes - {page_size}:
+            self._fail(
+                f"expected every request at page_size={page_size}, saw {sorted(map(str, sizes))}"
+            )
+        expected = list(range(1, max(1, math.ceil(total / page_size)) + 1))
+        pages = [entry.page for entry in requests]
+        if pages != expected:
+            self._fail(f"expected pages {expected} exactly once each, in order; got {pages}")
+
+    def assert_always_authenticated(self, key: str | None = None) -> None:
+        """Every request carried a Bearer token (``key`` itself, when given)."""
+        for entry in self.entries:
+            if not entry.authenticated:
+                self._fail(f"request #{entry.index} carried no Bearer token")
+            if key is not None and not entry.sent_key(key):
+                self._fail(f"request #{entry.index} carried a different key than expected")
+
+    def assert_max_page_size(self, limit: int = 200) -> None:
+        """No listing request asked for more than ``limit`` entries per page."""
+        for entry in self.listing_requests():
+            size = entry.page_size
+            if size is None or size > limit:
+                self._fail(
+                    f"request #{entry.index} asked for page_size={entry.param('page_size')!r}"
+                )
+
+
+class JournalMiddleware:
+    """WSGI middleware recording every request into ``journal``.
+
+    ``skip_prefix`` (the control API's, when enabled) is passed through unrecorded.
+    """
+
+    def __init__(self, app: WSGIApp, journal: Journal, *, skip_prefix: str | None = None) -> None:
+        self.app = app
+        self.journal = journal
+        self.skip_prefix = skip_prefix
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if self.skip_prefix and str(environ.get("PATH_INFO", "")).startswith(self.skip_prefix):
+            return self.app(environ, start_response)
+        seen: list[int] = []
+
+        def recording_start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
+            seen.append(int(status.split(" ", 1)[0]))
+            return (
+                start_response(status, headers, exc_info)
+                if exc_info
+                else start_response(status, headers)
+            )
+
+        try:
+            result = self.app(environ, recording_start_response)
+        except ConnectionError:
+            self.journal.record(environ, None, environ.get(FAULT_ENVIRON_KEY))
+            raise
+        self.journal.record(environ, seen[-1] if seen else None, environ.get(FAULT_ENVIRON_KEY))
+        return result
