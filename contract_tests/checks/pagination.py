@@ -50,7 +50,8 @@ def pages(ctx: Context) -> None:
     for size in PAGE_SIZES:
         params, expected, whole = _window(history, size)
         page_count = math.ceil(len(expected) / size)
-        wanted = list(range(1, min(page_count, MAX_PAGES) + 1))
+        # Page 1 always: an empty window still has a first page (len 0, total 0).
+        wanted = list(range(1, min(max(page_count, 1), MAX_PAGES) + 1))
         if page_count > MAX_PAGES:
             wanted.append(page_count)
         for page in wanted:
