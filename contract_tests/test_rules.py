@@ -1,0 +1,20 @@
+"""One pytest test per contract rule (collected only with `pytest contract_tests`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from contract_tests.report import Report, Status
+
+
+def test_rule(ledger_report: Report, ledger_rule_id: str) -> None:
+    """Pass, fail with the violations, or skip with the reason the rule was not checked."""
+    result = ledger_report.result(ledger_rule_id)
+    if result.status is Status.NOT_CHECKED:
+        pytest.skip(f"not checked: {result.reason}")
+    if result.status is Status.VIOLATED:
+        lines = [f"{result.rule_id} ({result.rule.section}) VIOLATED: {result.rule.summary}"]
+        for v in result.violations:
+            lines += [f"  {v.curl}", f"  expected: {v.expected}", f"  actual:   {v.actual}"]
+        lines += [f"  note: {note}" for note in result.notes]
+        pytest.fail("\n".join(lines), pytrace=False)
