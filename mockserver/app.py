@@ -7,6 +7,8 @@ Order matters and is the contract's: routing (404/405) before authentication
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
@@ -19,16 +21,18 @@ from .drift import Drift, LedgerSource
 from .errors import error_body
 from .faults import Faults
 from .journal import Journal
+from .pagecache import DEFAULT_PAGE_CACHE_BYTES, MAX_KEY_LENGTH, ResponseCache
 from .params import ParamError, parse_query
 from .query import select
 from .rendering import render_page
 from .store import KeyStatus, LedgerStore
 
-__all__ = ["API_PREFIX", "EXTENSION", "TRANSACTIONS_PATH", "create_app"]
+__all__ = ["API_PREFIX", "EXTENSION", "PAGE_CACHE", "TRANSACTIONS_PATH", "create_app"]
 
 API_PREFIX = "/api/v1"
 TRANSACTIONS_PATH = f"{API_PREFIX}/me/billing/transactions"
 EXTENSION = "ledger_mock"
+PAGE_CACHE = "ledger_mock.page_cache"
 JSON = "application/json"
 _WWW_AUTHENTICATE = 'Bearer realm="bytespike"'
 _ERROR_TYPES = {401: "authentication_error", 404: "not_found_error", 429: "rate_limit_error"}
@@ -39,14 +43,22 @@ def _error(status: int, error_type: str, message: str, param: str | None = None)
     return Response(error_body(error_type, message, param), status=status, content_type=JSON)
 
 
-def _unauthorized(message: str) -> Response:
-    response = _error(401, "authentication_error", message)
-    response.headers["WWW-Authenticate"] = _WWW_AUTHENTICATE
-    return response
+# An answer of the endpoint: status, body, and the headers beyond Content-Type/Length.
+_Answer = tuple[int, bytes, tuple[tuple[str, str], ...]]
+_Cache = ResponseCache[tuple[str, str], tuple[int, bytes]]
+_UNAUTHORIZED_HEADERS = (("WWW-Authenticate", _WWW_AUTHENTICATE),)
 
 
-def _list_transactions(store: LedgerSource) -> Response:
-    header = request.headers.get("Authorization")
+def _unauthorized(message: str) -> _Answer:
+    return 401, error_body("authentication_error", message), _UNAUTHORIZED_HEADERS
+
+
+def _answer(store: LedgerSource, cache: _Cache, header: str | None, raw_query: str) -> _Answer:
+    """The endpoint itself, shared by the fast path and the Flask view.
+
+    Past authentication the answer is a pure function of (account, query string),
+    which is what the page cache keeps (it is off while pages drift).
+    """
     if header is None or not header.strip(" \t"):
         return _unauthorized("missing API key: send 'Authorization: Bearer <key>'")
     token = bearer_token(header)
@@ -57,13 +69,88 @@ def _list_transactions(store: LedgerSource) -> Response:
         return _unauthorized("this API key has been revoked")
     if account is None:
         return _unauthorized("unknown API key")
+    key = (account, raw_query)
+    cacheable = cache.max_bytes > 0 and len(raw_query) <= MAX_KEY_LENGTH
+    if cacheable:
+        kept = cache.get(key)
+        if kept is not None:
+            return kept[0], kept[1], ()
     try:
-        query = parse_query(request.environ.get("QUERY_STRING", ""))
+        query = parse_query(raw_query)
     except ParamError as error:
-        return _error(400, "invalid_request_error", error.message, error.param)
-    ledger = store.ledger(account)
-    body = render_page(ledger, select(ledger, query), page=query.page, page_size=query.page_size)
-    return Response(body, status=200, content_type=JSON)
+        code, body = 400, error_body("invalid_request_error", error.message, error.param)
+    else:
+        ledger = store.ledger(account)
+        selection = select(ledger, query)
+        code, body = 200, render_page(ledger, selection, page=query.page, page_size=query.page_size)
+    if cacheable:
+        cache.put(key, (code, body), len(body) + len(raw_query))
+    return code, body, ()
+
+
+def _list_transactions(store: LedgerSource, cache: _Cache) -> Response:
+    code, body, headers = _answer(
+        store, cache, request.headers.get("Authorization"), request.environ.get("QUERY_STRING", "")
+    )
+    response = Response(body, status=code, content_type=JSON)
+    response.headers.extend(headers)
+    return response
+
+
+_STATUS_LINES = {200: "200 OK", 400: "400 BAD REQUEST", 401: "401 UNAUTHORIZED"}
+_NO_BODY: tuple[bytes, ...] = ()
+_StartResponse = Callable[..., Any]
+_WsgiApp = Callable[[dict[str, Any], _StartResponse], Iterable[bytes]]
+
+
+class _FastPath:
+    """The hot endpoint answered straight from WSGI; everything else goes to Flask.
+
+    Sends exactly what the Flask view sends (status line, headers, body; HEAD
+    without the body). Any other path or method, any request while a Flask
+    request hook is registered, and any error in here take the Flask route, so
+    routing (404/405), hooks and the JSON error handlers behave as before. The
+    journal and fault middlewares wrap this callable, so they see every request.
+    """
+
+    def __init__(
+        self, app: Flask, store: LedgerSource, cache: _Cache, flask_wsgi: _WsgiApp
+    ) -> None:
+        self._app = app
+        self._store = store
+        self._cache = cache
+        self._flask = flask_wsgi
+
+    def _hooked(self) -> bool:
+        app = self._app
+        return bool(
+            app.before_request_funcs
+            or app.after_request_funcs
+            or app.teardown_request_funcs
+            or app.url_value_preprocessors
+            or app.teardown_appcontext_funcs
+        )
+
+    def __call__(self, environ: dict[str, Any], start_response: _StartResponse) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD")
+        if (
+            environ.get("PATH_INFO") != TRANSACTIONS_PATH
+            or method not in ("GET", "HEAD")
+            or self._hooked()
+        ):
+            return self._flask(environ, start_response)
+        try:
+            code, body, extra = _answer(
+                self._store,
+                self._cache,
+                environ.get("HTTP_AUTHORIZATION"),
+                environ.get("QUERY_STRING", ""),
+            )
+        except Exception:  # the Flask route answers again, with its error handlers
+            return self._flask(environ, start_response)
+        headers = [("Content-Type", JSON), ("Content-Length", str(len(body))), *extra]
+        start_response(_STATUS_LINES[code], headers)
+        return _NO_BODY if method == "HEAD" else (body,)
 
 
 def _http_error(error: HTTPException) -> WerkzeugResponse:
@@ -94,22 +181,27 @@ def create_app(
     faults: Faults | None = None,
     drift: Drift | None = None,
     control: bool = False,
+    page_cache_bytes: int = DEFAULT_PAGE_CACHE_BYTES,
 ) -> Flask:
     """A Flask app serving ``config`` (the built-in test keys when ``None``).
 
     The test layers are off unless given: a request ``journal``, fault injection
     (``faults``), page ``drift``; ``control=True`` adds all three and the
-    ``/__mock/`` control API (see ``mockserver.control``).
+    ``/__mock/`` control API (see ``mockserver.control``). ``page_cache_bytes``
+    bounds the cache of whole answers (0 turns it off; drift turns it off).
     """
     app = Flask(__name__)
     store = LedgerStore(config if config is not None else builtin_config())
     app.extensions[EXTENSION] = store
     mock = layers(journal=journal, faults=faults, drift=drift, control=control)
     source: LedgerSource = store if mock is None or mock.drift is None else mock.drift.bind(store)
+    cache: _Cache = ResponseCache(max_bytes=page_cache_bytes if source is store else 0)
+    app.extensions[PAGE_CACHE] = cache
+    app.wsgi_app = _FastPath(app, source, cache, app.wsgi_app)  # type: ignore[method-assign]
     app.add_url_rule(
         TRANSACTIONS_PATH,
         endpoint="transactions",
-        view_func=lambda: _list_transactions(source),
+        view_func=lambda: _list_transactions(source, cache),
         methods=["GET"],
         provide_automatic_options=False,
     )
