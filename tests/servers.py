@@ -32,10 +32,13 @@ def running_mock(*args: str, env: dict[str, str] | None = None) -> Iterator[str]
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
         try:
-            process.communicate(timeout=20)
+            _, err = process.communicate(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
             process.communicate()
+            raise AssertionError("serve did not stop within 20 s of SIGTERM") from None
+    assert process.returncode == 0, f"serve exited {process.returncode} on SIGTERM: {err[-2000:]}"
+    assert "Traceback" not in err, err[-2000:]
 
 
 def run_cli(args: Sequence[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
