@@ -111,6 +111,18 @@ def _print_keys(store: LedgerStore, out: TextIO) -> None:
     is_flag=True,
     help="Serve the /__mock/ control API (journal, faults, drift); needs --workers 1.",
 )
+@click.option(
+    "--page-cache-mb",
+    default=32,
+    show_default=True,
+    type=click.IntRange(0, 4096),
+    help="Per-worker cache of whole answers, in MiB (0: off). Answers are deterministic.",
+)
+@click.option(
+    "--cache-stats",
+    is_flag=True,
+    help="On shutdown, each worker writes its cache hit rates to stderr.",
+)
 def serve(
     host: str,
     port: int,
@@ -118,13 +130,19 @@ def serve(
     seed: int | None,
     workers: int,
     enable_control: bool,
+    page_cache_mb: int,
+    cache_stats: bool,
 ) -> None:
     """Serve the mock; the first line of output is its base URL."""
     from .serving import serve as run_server
 
     if enable_control and workers != 1:
         raise click.UsageError("--enable-control keeps its state in one process: use --workers 1")
-    app = create_app(_config(config_path, seed), control=enable_control)
+    app = create_app(
+        _config(config_path, seed),
+        control=enable_control,
+        page_cache_bytes=page_cache_mb * 1024 * 1024,
+    )
     store: LedgerStore = app.extensions[EXTENSION]
     store.warm(max_size=100_000)
 
@@ -134,7 +152,7 @@ def serve(
         _print_keys(store, sys.stdout)
         sys.stdout.flush()
 
-    run_server(app, host=host, port=port, workers=workers, on_ready=ready)
+    run_server(app, host=host, port=port, workers=workers, on_ready=ready, cache_stats=cache_stats)
 
 
 @cli.command()

@@ -8,6 +8,8 @@ The bound address is reported once the sockets exist, which is what makes
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +19,9 @@ from gunicorn.http import errors as http_errors
 from gunicorn.util import write_nonblock
 from gunicorn.workers.gthread import ThreadWorker
 
+from .app import PAGE_CACHE
 from .errors import error_body
+from .rendering import item_cache_info
 
 __all__ = ["JsonErrorWorker", "serve"]
 
@@ -29,7 +33,7 @@ _CLIENT_ERROR_STATUS = {
 }
 
 
-class JsonErrorWorker(ThreadWorker):  # type: ignore[misc]
+class JsonErrorWorker(ThreadWorker):
     """gunicorn's threaded worker, minus its HTML error page.
 
     Requests that are not valid HTTP (raw non-ASCII or NUL bytes in the request
@@ -59,7 +63,22 @@ class JsonErrorWorker(ThreadWorker):  # type: ignore[misc]
             self.log.debug("Failed to send error message.")
 
 
-class _EmbeddedGunicorn(BaseApplication):  # type: ignore[misc]
+def _write_cache_stats(app: Flask) -> None:
+    """One line per worker: how often the page and item caches answered."""
+    pages = app.extensions[PAGE_CACHE].stats()
+    items = item_cache_info()
+    item_lookups = items.hits + items.misses
+    sys.stderr.write(
+        f"ledger-mock: cache stats pid={os.getpid()} "
+        f"page_hits={pages.hits} page_misses={pages.misses} "
+        f"page_hit_rate={pages.hit_rate:.4f} page_bytes={pages.bytes} "
+        f"item_hits={items.hits} item_misses={items.misses} "
+        f"item_hit_rate={items.hits / item_lookups if item_lookups else 0.0:.4f}\n"
+    )
+    sys.stderr.flush()
+
+
+class _EmbeddedGunicorn(BaseApplication):
     def __init__(self, app: Flask, options: dict[str, Any]) -> None:
         self._app = app
         self._options = options
@@ -81,8 +100,12 @@ def serve(
     workers: int,
     threads: int = 4,
     on_ready: Callable[[str, int], None],
+    cache_stats: bool = False,
 ) -> None:
-    """Serve ``app`` until SIGINT/SIGTERM; ``on_ready(host, port)`` once listening."""
+    """Serve ``app`` until SIGINT/SIGTERM; ``on_ready(host, port)`` once listening.
+
+    With ``cache_stats`` each worker writes its cache counters to stderr as it exits.
+    """
 
     def when_ready(server: Any) -> None:
         bound_host, bound_port = server.LISTENERS[0].sock.getsockname()[:2]
@@ -103,4 +126,6 @@ def serve(
         "keepalive": 5,
         "graceful_timeout": 5,
     }
+    if cache_stats:
+        options["worker_exit"] = lambda server, worker: _write_cache_stats(app)
     _EmbeddedGunicorn(app, options).run()
