@@ -1,6 +1,6 @@
 """Stable seed derivation and bijective integer mixing.
 
-Python's ``hash()`` is salted per process, so every seed is derived with blake2b
+Python's built-in string hashing is salted per process, so every seed is derived with blake2b
 instead: the same configuration gives the same data in every process and machine.
 """
 
