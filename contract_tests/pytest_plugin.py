@@ -18,7 +18,7 @@ import pytest
 
 from contract_tests.catalog import Profile, rules_for
 
-__all__ = ["ledger_report", "pytest_addoption", "pytest_generate_tests"]
+__all__ = ["ledger_contract_report", "pytest_addoption", "pytest_generate_tests"]
 
 # (option suffix, help, is a flag)
 _OPTIONS: tuple[tuple[str, str, bool], ...] = (
@@ -29,7 +29,8 @@ _OPTIONS: tuple[tuple[str, str, bool], ...] = (
     ("revoked-key", "a revoked key", False),
     ("profile", "documented or full (default full)", False),
     ("usage-drift", "relax the balance chain to <= (real wallets)", True),
-    ("seed", "seed of all randomness (default: the suite's)", False),
+    # `--ledger-seed` belongs to the fixtures plugin (the mock's data seed).
+    ("check-seed", "seed of the suite's randomness (default: the suite's)", False),
     ("max-examples", "Schemathesis examples (default: the suite's)", False),
 )
 
@@ -70,13 +71,13 @@ def _profile(config: pytest.Config) -> Profile:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """One test per rule of the selected profile, with the rule id as test id."""
-    if "ledger_rule_id" in metafunc.fixturenames:
+    if "ledger_contract_rule" in metafunc.fixturenames:
         ids = [rule.id for rule in rules_for(_profile(metafunc.config))]
-        metafunc.parametrize("ledger_rule_id", ids, ids=ids)
+        metafunc.parametrize("ledger_contract_rule", ids, ids=ids)
 
 
 @pytest.fixture(scope="session")
-def ledger_report(pytestconfig: pytest.Config) -> Any:
+def ledger_contract_report(pytestconfig: pytest.Config) -> Any:
     """The report of one run of the whole check against the configured target."""
     from contract_tests.errors import CheckCouldNotRun
     from contract_tests.runner import run_check

@@ -7,9 +7,9 @@ import pytest
 from contract_tests.report import Report, Status
 
 
-def test_rule(ledger_report: Report, ledger_rule_id: str) -> None:
+def test_rule(ledger_contract_report: Report, ledger_contract_rule: str) -> None:
     """Pass, fail with the violations, or skip with the reason the rule was not checked."""
-    result = ledger_report.result(ledger_rule_id)
+    result = ledger_contract_report.result(ledger_contract_rule)
     if result.status is Status.NOT_CHECKED:
         pytest.skip(f"not checked: {result.reason}")
     if result.status is Status.VIOLATED:
