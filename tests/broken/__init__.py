@@ -1,0 +1,22 @@
+"""Deliberately broken implementations of the contract, one realistic defect each.
+
+Importing the package registers every defect in `DEFECTS` (see `registry`).
+"""
+
+from tests.broken import auth, data, filters, pagination, params, routing
+from tests.broken.registry import BUILTIN_KEYS, DEFECTS, TIES_KEYS, Defect, KeySet, mock_app
+
+__all__ = [
+    "BUILTIN_KEYS",
+    "DEFECTS",
+    "TIES_KEYS",
+    "Defect",
+    "KeySet",
+    "auth",
+    "data",
+    "filters",
+    "mock_app",
+    "pagination",
+    "params",
+    "routing",
+]

@@ -1,0 +1,171 @@
+"""Broken data: order, ids, money, balances, notes, sources, body shape (CONTRACT.md §4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from tests.broken.registry import TIES_KEYS, defect
+from tests.broken.wsgi import ItemRewrite, Items, ListingRewrite, PageRewrite, Pairs, WSGIApp
+
+Item = dict[str, Any]
+
+
+@defect("ORDER-TIES-ID-DESC", keys=TIES_KEYS)
+def ties_id_ascending(mock: WSGIApp) -> WSGIApp:
+    """Entries sharing a `created_at` are listed by id ascending (`ORDER BY created_at DESC, id`)."""
+
+    def paginate(entries: Items, page: int, size: int) -> tuple[Items, int]:
+        by_id = sorted(entries, key=lambda e: e["id"])
+        ordered = sorted(by_id, key=lambda e: e["created_at"], reverse=True)  # stable
+        start = (page - 1) * size
+        return ordered[start : start + size], len(entries)
+
+    return ListingRewrite(mock, paginate)
+
+
+@defect("ITEM-ID-UNIQUE", profile="documented")
+def duplicate_id(mock: WSGIApp) -> WSGIApp:
+    """The two oldest matching entries share one id (an id sequence that restarted once)."""
+
+    def paginate(entries: Items, page: int, size: int) -> tuple[Items, int]:
+        if len(entries) >= 2:
+            entries = [*entries[:-2], {**entries[-2], "id": entries[-1]["id"]}, entries[-1]]
+        start = (page - 1) * size
+        return entries[start : start + size], len(entries)
+
+    return ListingRewrite(mock, paginate)
+
+
+def _balance_drift(item: Item) -> Item:
+    if item["kind"] == "refund":
+        item["balance_after_usd"] = round(item["balance_after_usd"] + 0.01, 2)
+    return item
+
+
+@defect("BALANCE-CHAIN")
+def balance_off_by_a_cent(mock: WSGIApp) -> WSGIApp:
+    """Refund snapshots are one cent high (the balance is rounded up where the refund is)."""
+    return ItemRewrite(mock, _balance_drift)
+
+
+def _unsigned_debit(item: Item) -> Item:
+    if item["kind"] == "subscription_renew":
+        item["amount_usd"] = abs(item["amount_usd"])
+    return item
+
+
+@defect("ITEM-AMOUNT-SIGN", profile="documented")
+def debit_amount_unsigned(mock: WSGIApp) -> WSGIApp:
+    """`subscription_renew` amounts are written as positive numbers (price, not movement)."""
+    return ItemRewrite(mock, _unsigned_debit)
+
+
+def _refund_note(item: Item) -> Item:
+    if item["kind"] == "refund":
+        item["note"] = f"auto-refund for {item['source'].get('request_id', 'a failed call')}"
+    return item
+
+
+@defect("ITEM-NOTE-NON-ADMIN-NULL", profile="documented")
+def note_on_refund(mock: WSGIApp) -> WSGIApp:
+    """Refunds carry an internal note ("auto-refund for req_...") instead of `null`."""
+    return ItemRewrite(mock, _refund_note)
+
+
+def _sub_cent(item: Item) -> Item:
+    if item["kind"] == "refund":
+        item["amount_usd"] = round(item["amount_usd"] + 0.0037, 4)
+    return item
+
+
+@defect("ITEM-MONEY-DECIMALS")
+def refund_sub_cent(mock: WSGIApp) -> WSGIApp:
+    """Refunds are priced per token and keep 4 decimals (`0.4237`) instead of cents."""
+    return ItemRewrite(mock, _sub_cent)
+
+
+def _offset_created_at(item: Item) -> Item:
+    moment = dt.datetime.strptime(item["created_at"], "%Y-%m-%dT%H:%M:%SZ")
+    item["created_at"] = moment.replace(tzinfo=dt.UTC).isoformat()
+    return item
+
+
+@defect("ITEM-CREATED-AT-FORMAT")
+def created_at_isoformat(mock: WSGIApp) -> WSGIApp:
+    """`created_at` is Python's `isoformat()`: `2026-05-30T11:53:35+00:00` instead of `...Z`."""
+    return ItemRewrite(mock, _offset_created_at)
+
+
+def _card_receipt(item: Item) -> Item:
+    source = item["source"]
+    if item["kind"] == "topup" and source.get("provider") == "stripe":
+        item["source"] = {**source, "receipt_id": "ch_" + source["method"].rsplit("_", 1)[-1]}
+    return item
+
+
+@defect("SOURCE-IDS-UNIQUE")
+def receipt_id_per_card(mock: WSGIApp) -> WSGIApp:
+    """A card top-up's `receipt_id` is derived from the card, so it repeats across top-ups."""
+    return ItemRewrite(mock, _card_receipt)
+
+
+def _wire_without_receipt(item: Item) -> Item:
+    if item["kind"] == "topup" and item["source"].get("provider") == "wire":
+        item["source"] = {k: v for k, v in item["source"].items() if k != "receipt_id"}
+    return item
+
+
+@defect("SOURCE-TOPUP-DOCUMENTED", profile="documented")
+def wire_topup_without_receipt(mock: WSGIApp) -> WSGIApp:
+    """Wire top-ups have no `receipt_id` (there is no card receipt for a wire)."""
+    return ItemRewrite(mock, _wire_without_receipt)
+
+
+def _actor_renamed(item: Item) -> Item:
+    if item["kind"] in ("admin_credit", "admin_debit"):
+        item["source"] = {"admin_email": item["source"].get("actor")}
+    return item
+
+
+@defect("SOURCE-ADMIN-DOCUMENTED", profile="documented")
+def admin_actor_renamed(mock: WSGIApp) -> WSGIApp:
+    """Admin entries name the operator `admin_email` instead of the documented `actor`."""
+    return ItemRewrite(mock, _actor_renamed)
+
+
+def _period_datetimes(item: Item) -> Item:
+    if item["kind"] == "subscription_renew":
+        source = dict(item["source"])
+        for key in ("period_start", "period_end"):
+            if isinstance(source.get(key), str):
+                source[key] += "T00:00:00Z"
+        item["source"] = source
+    return item
+
+
+@defect("SOURCE-SUBSCRIPTION-EXACT")
+def subscription_period_datetimes(mock: WSGIApp) -> WSGIApp:
+    """A renewal's `period_start`/`period_end` are full timestamps, not `YYYY-MM-DD` dates."""
+    return ItemRewrite(mock, _period_datetimes)
+
+
+def _amount_text(item: Item) -> Item:
+    item["amount_usd"] = f"{item['amount_usd']:.2f}"
+    return item
+
+
+@defect("BODY-SHAPE", profile="documented")
+def amount_as_string(mock: WSGIApp) -> WSGIApp:
+    """`amount_usd` is serialised as a decimal string (`"25.00"`), not a JSON number."""
+    return ItemRewrite(mock, _amount_text)
+
+
+def _has_more(body: dict[str, Any], _pairs: Pairs) -> dict[str, Any]:
+    return {**body, "has_more": body["page"] * body["page_size"] < body["total"]}
+
+
+@defect("BODY-KEYS-EXACT")
+def extra_has_more(mock: WSGIApp) -> WSGIApp:
+    """The page body carries an extra `has_more` flag."""
+    return PageRewrite(mock, _has_more)

@@ -1,0 +1,151 @@
+"""Broken filters: `kind`, `since`, `until` and the timestamp forms (CONTRACT.md §3)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from fractions import Fraction
+
+from mockserver.kinds import KINDS
+from mockserver.timestamps import TimestampError, format_utc, parse_instant
+from tests.broken.registry import defect
+from tests.broken.wsgi import Pairs, QueryRewrite, Reply, WSGIApp, error_reply
+
+_BARE_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+_OFFSET = re.compile(r"([+-][0-9]{2}:[0-9]{2}|[Zz])$", re.ASCII)
+_FRACTION = re.compile(r"\.[0-9]+", re.ASCII)
+
+
+def _instant(text: str) -> Fraction | None:
+    try:
+        return parse_instant(text)
+    except TimestampError:
+        return None
+
+
+def _rewrite_values(
+    names: tuple[str, ...], change: Callable[[str], str | None]
+) -> Callable[[Pairs], Pairs | None]:
+    """A query rewrite applying `change` to the values of `names` (None: unchanged)."""
+
+    def rewrite(pairs: Pairs) -> Pairs | None:
+        out: Pairs = []
+        changed = False
+        for name, value in pairs:
+            new = change(value) if name in names else None
+            changed |= new is not None and new != value
+            out.append((name, value if new is None else new))
+        return out if changed else None
+
+    return rewrite
+
+
+def _next_second(text: str) -> str | None:
+    instant = _instant(text)
+    return None if instant is None else format_utc(math.floor(instant) + 1)
+
+
+@defect("FILTER-UNTIL-EXCLUSIVE")
+def until_inclusive(mock: WSGIApp) -> WSGIApp:
+    """`until` is inclusive (`created_at <= until`) instead of strictly before."""
+    # Entries have whole seconds: created <= t  <=>  created < floor(t) + 1.
+    return QueryRewrite(mock, _rewrite_values(("until",), _next_second))
+
+
+@defect("FILTER-SINCE-INCLUSIVE")
+def since_exclusive(mock: WSGIApp) -> WSGIApp:
+    """`since` is exclusive (`created_at > since`) instead of inclusive."""
+    # created > t  <=>  created >= floor(t) + 1.
+    return QueryRewrite(mock, _rewrite_values(("since",), _next_second))
+
+
+@defect("FILTER-KIND")
+def kind_ignored(mock: WSGIApp) -> WSGIApp:
+    """`kind` is validated but never applied: every kind is listed."""
+
+    def rewrite(pairs: Pairs) -> Pairs | None:
+        if any(k == "kind" for k, _ in pairs) and all(v in KINDS for k, v in pairs if k == "kind"):
+            return [(k, v) for k, v in pairs if k != "kind"]
+        return None
+
+    return QueryRewrite(mock, rewrite)
+
+
+@defect("FILTER-COMBINED")
+def kind_path_drops_since(mock: WSGIApp) -> WSGIApp:
+    """With `kind`, the per-kind index path forgets the `since` bound (each filter alone works)."""
+
+    def rewrite(pairs: Pairs) -> Pairs | None:
+        has_kind = any(k == "kind" and v in KINDS for k, v in pairs)
+        if not has_kind or not any(k == "since" for k, _ in pairs):
+            return None
+        if any(k == "since" and _instant(v) is None for k, v in pairs):
+            return None  # still validated: a bad since stays a 400
+        return [(k, v) for k, v in pairs if k != "since"]
+
+    return QueryRewrite(mock, rewrite)
+
+
+@defect("FILTER-OFFSETS")
+def offset_ignored(mock: WSGIApp) -> WSGIApp:
+    """A UTC offset in `since`/`until` is parsed but dropped: local time is read as UTC."""
+
+    def change(value: str) -> str | None:
+        if _instant(value) is None or not _OFFSET.search(value) or value[-1] in "Zz":
+            return None
+        return _OFFSET.sub("Z", value)
+
+    return QueryRewrite(mock, _rewrite_values(("since", "until"), change))
+
+
+@defect("FILTER-FRACTION")
+def fraction_truncated(mock: WSGIApp) -> WSGIApp:
+    """Fractional seconds in `since`/`until` are truncated (`.5` and `.999999999` dropped)."""
+
+    def change(value: str) -> str | None:
+        return _FRACTION.sub("", value) if _instant(value) is not None else None
+
+    return QueryRewrite(mock, _rewrite_values(("since", "until"), change))
+
+
+@defect("FILTER-BARE-DATE")
+def bare_date_local_midnight(mock: WSGIApp) -> WSGIApp:
+    """A bare date means midnight in the server's zone (UTC+8), not midnight UTC."""
+
+    def change(value: str) -> str | None:
+        return f"{value}T00:00:00+08:00" if _BARE_DATE.fullmatch(value) else None
+
+    return QueryRewrite(mock, _rewrite_values(("since", "until"), change))
+
+
+@defect("FILTER-EMPTY-RANGE")
+def empty_range_rejected(mock: WSGIApp) -> WSGIApp:
+    """`since >= until` is a 400 ("since must be before until") instead of an empty page."""
+
+    def rewrite(pairs: Pairs) -> Reply | None:
+        given = dict(pairs)
+        since, until = _instant(given.get("since", "")), _instant(given.get("until", ""))
+        if since is not None and until is not None and since >= until:
+            return error_reply(400, "invalid_request_error", "since must be before until", "until")
+        return None
+
+    return QueryRewrite(mock, rewrite)
+
+
+@defect("OPENAPI-NO-SERVER-ERROR", profile="documented", fuzz=True)
+def pre_epoch_crash(mock: WSGIApp) -> WSGIApp:
+    """`since`/`until` before 1970 crash the epoch conversion (`OverflowError`): 500.
+
+    Every stateful check picks its instants from the account's own history, so
+    only fuzzing, which draws years 0001..9999, reaches this.
+    """
+
+    def rewrite(pairs: Pairs) -> Reply | None:
+        for name, value in pairs:
+            instant = _instant(value) if name in ("since", "until") else None
+            if instant is not None and instant < 0:
+                return error_reply(500, "api_error", "internal error")
+        return None
+
+    return QueryRewrite(mock, rewrite)

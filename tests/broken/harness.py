@@ -1,0 +1,76 @@
+"""Serve a WSGI app on a loopback port in a thread and run the contract suite on it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from contract_tests.report import Report
+from tests.broken.registry import BUILTIN_KEYS, KeySet
+from tests.broken.wsgi import WSGIApp
+
+__all__ = ["API_ROOT", "SEED", "check", "serving"]
+
+API_ROOT = "/api/v1"
+SEED = 20240521
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+@contextmanager
+def serving(app: WSGIApp) -> Iterator[str]:
+    """Serve `app` on 127.0.0.1 (port 0, threaded); yield the base URL `.../api/v1`."""
+    server = make_server(
+        "127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler  # type: ignore[arg-type]
+    )
+    thread = threading.Thread(target=server.serve_forever, name="broken-impl", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}{API_ROOT}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def _run_check(**kwargs: Any) -> Report:
+    """`contract_tests.run_check`, wherever the package exposes it."""
+    import contract_tests
+
+    run = getattr(contract_tests, "run_check", None)
+    if run is None:
+        from contract_tests.runner import run_check as run
+    report: Report = run(**kwargs)
+    return report
+
+
+def check(
+    app: WSGIApp,
+    *,
+    keys: KeySet = BUILTIN_KEYS,
+    profile: str = "full",
+    fuzz: bool = False,
+    max_examples: int = 25,
+    seed: int = SEED,
+) -> Report:
+    """Serve `app` and run the contract suite against it with `keys`."""
+    with serving(app) as base_url:
+        return _run_check(
+            base_url=base_url,
+            api_key=keys.api_key,
+            second_key=keys.second_key,
+            other_account_key=keys.other_account_key,
+            revoked_key=keys.revoked_key,
+            profile=profile,
+            usage_drift=False,
+            seed=seed,
+            max_examples=max_examples,
+            fuzz=fuzz,
+        )

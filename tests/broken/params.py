@@ -1,0 +1,255 @@
+"""Broken query-parameter validation and 400 errors (CONTRACT.md §3, §5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from mockserver.kinds import KINDS
+from mockserver.timestamps import TimestampError, parse_instant
+from tests.broken.registry import defect
+from tests.broken.wsgi import (
+    Environ,
+    Middleware,
+    Pairs,
+    QueryRewrite,
+    Reply,
+    WSGIApp,
+    error_reply,
+    json_reply,
+    query_pairs,
+    with_query,
+)
+
+_ORDER = ("page", "page_size", "kind", "since", "until")
+_MAX_PAGE = 2_147_483_647
+
+
+def _strict_int(value: str) -> bool:
+    return value.isascii() and value.isdigit()
+
+
+@defect("PARAM-INT-STRICT")
+def python_int_parsing(mock: WSGIApp) -> WSGIApp:
+    """`page`/`page_size` parsed with Python's `int()`: `+1`, ` 1`, `1 `, `１` are accepted."""
+
+    def rewrite(pairs: Pairs) -> Pairs | None:
+        out: Pairs = []
+        for name, value in pairs:
+            if name in ("page", "page_size") and not _strict_int(value):
+                try:
+                    value = str(int(value))
+                except ValueError:
+                    pass
+            out.append((name, value))
+        return out if out != pairs else None
+
+    return QueryRewrite(mock, rewrite)
+
+
+@defect("PARAM-INT-LEADING-ZEROS")
+def leading_zeros_rejected(mock: WSGIApp) -> WSGIApp:
+    """Integers must match `[1-9][0-9]*`: `page=001` is a 400 although leading zeros are allowed."""
+
+    def rewrite(pairs: Pairs) -> Reply | None:
+        for name, value in pairs:
+            if name in ("page", "page_size") and len(value) > 1 and value.startswith("0"):
+                return error_reply(400, "invalid_request_error", f"{name} is not a number", name)
+        return None
+
+    return QueryRewrite(mock, rewrite)
+
+
+@defect("PAGE-MAX")
+def page_unbounded(mock: WSGIApp) -> WSGIApp:
+    """`page` has no upper bound (arbitrary-precision ints): 2147483648 is a 200, not a 400."""
+
+    def rewrite(pairs: Pairs) -> Pairs | None:
+        if any(k == "page" and _strict_int(v) and int(v) > _MAX_PAGE for k, v in pairs):
+            return [(k, str(_MAX_PAGE) if k == "page" else v) for k, v in pairs]
+        return None
+
+    return QueryRewrite(mock, rewrite)
+
+
+def _fromisoformat(value: str) -> str | None:
+    """The RFC 3339 text of what `datetime.fromisoformat` makes of `value` (None if nothing)."""
+    try:
+        parse_instant(value)
+        return None  # strict form: leave it alone
+    except TimestampError:
+        pass
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@defect("TIMESTAMP-STRICT")
+def timestamps_fromisoformat(mock: WSGIApp) -> WSGIApp:
+    """`since`/`until` parsed with `datetime.fromisoformat`: a space for `T`, `+0800`, `20240101`...
+
+    Python 3.11's `fromisoformat` accepts most of ISO 8601, far more than RFC 3339.
+    """
+
+    def rewrite(pairs: Pairs) -> Pairs | None:
+        out = [
+            (k, (_fromisoformat(v) or v) if k in ("since", "until") else v) for k, v in pairs
+        ]
+        return out if out != pairs else None
+
+    return QueryRewrite(mock, rewrite)
+
+
+@defect("UNTIL-400-UNPARSEABLE")
+def bad_until_ignored(mock: WSGIApp) -> WSGIApp:
+    """An unparseable `until` is silently ignored (only `since` is validated, as documented)."""
+
+    def rewrite(pairs: Pairs) -> Pairs | None:
+        def bad(value: str) -> bool:
+            try:
+                parse_instant(value)
+            except TimestampError:
+                return True
+            return False
+
+        if any(k == "until" and bad(v) for k, v in pairs):
+            return [(k, v) for k, v in pairs if not (k == "until" and bad(v))]
+        return None
+
+    return QueryRewrite(mock, rewrite)
+
+
+@defect("KIND-400")
+def kind_case_insensitive(mock: WSGIApp) -> WSGIApp:
+    """`kind` is normalised with `.strip().lower()`: `TOPUP` and ` topup` are accepted."""
+
+    def rewrite(pairs: Pairs) -> Pairs | None:
+        out = [
+            (k, v.strip().lower() if k == "kind" and v.strip().lower() in KINDS else v)
+            for k, v in pairs
+        ]
+        return out if out != pairs else None
+
+    return QueryRewrite(mock, rewrite)
+
+
+@defect("PARAM-REPEATED")
+def repeated_last_wins(mock: WSGIApp) -> WSGIApp:
+    """A repeated parameter is not an error: the last value wins (a dict of the query)."""
+
+    def rewrite(pairs: Pairs) -> Pairs | None:
+        last = {k: v for k, v in pairs if k in _ORDER}
+        known = [k for k, _ in pairs if k in _ORDER]
+        if len(known) == len(set(known)):
+            return None
+        return [*((k, v) for k, v in pairs if k not in _ORDER), *last.items()]
+
+    return QueryRewrite(mock, rewrite)
+
+
+@defect("PARAM-UNKNOWN-IGNORED")
+def unknown_params_rejected(mock: WSGIApp) -> WSGIApp:
+    """An unknown query parameter is a 400 ("unexpected parameter") instead of being ignored."""
+
+    def rewrite(pairs: Pairs) -> Reply | None:
+        for name, _ in pairs:
+            if name not in _ORDER:
+                return error_reply(400, "invalid_request_error", f"unknown parameter {name}", name)
+        return None
+
+    return QueryRewrite(mock, rewrite)
+
+
+class _QueryOrderErrors(Middleware):
+    def handle(self, environ: Environ) -> Reply:
+        reply = self.forward(environ)
+        if reply.status != 400:
+            return reply
+        pairs = query_pairs(environ)
+        for name, _ in pairs:
+            if name not in _ORDER:
+                continue
+            alone = self.forward(with_query(environ, [(k, v) for k, v in pairs if k == name]))
+            if alone.status == 400:
+                return alone
+        return reply
+
+
+@defect("PARAM-ERROR-ORDER")
+def errors_in_query_order(mock: WSGIApp) -> WSGIApp:
+    """With several bad parameters, the error names the first one *in the query string*."""
+    return _QueryOrderErrors(mock)
+
+
+class _ErrorRewrite(Middleware):
+    """Rewrites the JSON error bodies of 400 answers."""
+
+    status = 400
+    new_status = 400
+    error_type: str | None = None
+    drop_param = False
+
+    def handle(self, environ: Environ) -> Reply:
+        reply = self.forward(environ)
+        if reply.status != self.status:
+            return reply
+        error: dict[str, Any] = dict(reply.json()["error"])
+        if self.error_type is not None:
+            error["type"] = self.error_type
+        if self.drop_param:
+            error["param"] = None
+        return json_reply(self.new_status, {"error": error})
+
+
+class _ValidationErrorType(_ErrorRewrite):
+    error_type = "validation_error"
+
+
+@defect("PAGE-400-RANGE", "SINCE-400-UNPARSEABLE", "PARAM-INT-MALFORMED", profile="documented")
+def error_type_validation_error(mock: WSGIApp) -> WSGIApp:
+    """A bad parameter is a 400 of type `validation_error` instead of `invalid_request_error`."""
+    return _ValidationErrorType(mock)
+
+
+class _FastApi422(Middleware):
+    def handle(self, environ: Environ) -> Reply:
+        reply = self.forward(environ)
+        if reply.status != 400:
+            return reply
+        param = reply.json()["error"]["param"]
+        detail = [{"loc": ["query", param], "msg": "value is not valid", "type": "value_error"}]
+        return json_reply(422, {"detail": detail})
+
+
+@defect("PAGE-400-RANGE", "PAGE-SIZE-400-RANGE", profile="documented")
+def fastapi_422(mock: WSGIApp) -> WSGIApp:
+    """Framework default validation: `422 {"detail": [...]}` instead of the documented 400."""
+    return _FastApi422(mock)
+
+
+class _ParamNull(_ErrorRewrite):
+    drop_param = True
+
+
+@defect("ERROR-PARAM")
+def error_param_null(mock: WSGIApp) -> WSGIApp:
+    """A 400 about a parameter does not name it: `error.param` is `null`."""
+    return _ParamNull(mock)
+
+
+class _FlatError(Middleware):
+    def handle(self, environ: Environ) -> Reply:
+        reply = self.forward(environ)
+        if reply.status not in (400, 401):
+            return reply
+        return reply.with_json({"error": reply.json()["error"]["message"]})
+
+
+@defect("ERROR-ENVELOPE", profile="documented")
+def flat_error_string(mock: WSGIApp) -> WSGIApp:
+    """Errors are `{"error": "<message>"}` (a string) instead of `{"error": {"type": ...}}`."""
+    return _FlatError(mock)
