@@ -13,7 +13,10 @@ Item = dict[str, Any]
 
 @defect("ORDER-TIES-ID-DESC", keys=TIES_KEYS)
 def ties_id_ascending(mock: WSGIApp) -> WSGIApp:
-    """Entries sharing a `created_at` are listed by id ascending (`ORDER BY created_at DESC, id`)."""
+    """Entries sharing a `created_at` are listed by id ascending (`ORDER BY created_at DESC, id`).
+
+    Checked on the `ties` account: the default account has no shared second.
+    """
 
     def paginate(entries: Items, page: int, size: int) -> tuple[Items, int]:
         by_id = sorted(entries, key=lambda e: e["id"])

@@ -28,7 +28,11 @@ class _QuietHandler(WSGIRequestHandler):
 def serving(app: WSGIApp) -> Iterator[str]:
     """Serve `app` on 127.0.0.1 (port 0, threaded); yield the base URL `.../api/v1`."""
     server = make_server(
-        "127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler  # type: ignore[arg-type]
+        "127.0.0.1",
+        0,
+        app,
+        threaded=True,
+        request_handler=_QuietHandler,
     )
     thread = threading.Thread(target=server.serve_forever, name="broken-impl", daemon=True)
     thread.start()
@@ -41,14 +45,10 @@ def serving(app: WSGIApp) -> Iterator[str]:
 
 
 def _run_check(**kwargs: Any) -> Report:
-    """`contract_tests.run_check`, wherever the package exposes it."""
-    import contract_tests
+    """`contract_tests.run_check` (the public entry point)."""
+    from contract_tests import run_check
 
-    run = getattr(contract_tests, "run_check", None)
-    if run is None:
-        from contract_tests.runner import run_check as run
-    report: Report = run(**kwargs)
-    return report
+    return run_check(**kwargs)
 
 
 def check(

@@ -115,9 +115,9 @@ class _Int32Offset(Middleware):
     def handle(self, environ: Environ) -> Reply:
         pairs = dict(query_pairs(environ))
         page, size = pairs.get("page", "1"), pairs.get("page_size", "50")
-        if page.isascii() and page.isdigit() and size.isascii() and size.isdigit():
-            if (int(page) - 1) * int(size) > 2**31 - 1 and int(page) <= 2**31 - 1:
-                return error_reply(500, "api_error", "internal error")
+        numeric = page.isascii() and page.isdigit() and size.isascii() and size.isdigit()
+        if numeric and (int(page) - 1) * int(size) > 2**31 - 1 and int(page) <= 2**31 - 1:
+            return error_reply(500, "api_error", "internal error")
         return self.forward(environ)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Any
 
@@ -31,16 +32,14 @@ def _strict_int(value: str) -> bool:
 
 @defect("PARAM-INT-STRICT")
 def python_int_parsing(mock: WSGIApp) -> WSGIApp:
-    """`page`/`page_size` parsed with Python's `int()`: `+1`, ` 1`, `1 `, `１` are accepted."""
+    """`page`/`page_size` parsed with `int()`: `+1`, ` 1`, `1 `, fullwidth digits accepted."""
 
     def rewrite(pairs: Pairs) -> Pairs | None:
         out: Pairs = []
         for name, value in pairs:
             if name in ("page", "page_size") and not _strict_int(value):
-                try:
+                with contextlib.suppress(ValueError):
                     value = str(int(value))
-                except ValueError:
-                    pass
             out.append((name, value))
         return out if out != pairs else None
 
@@ -96,9 +95,7 @@ def timestamps_fromisoformat(mock: WSGIApp) -> WSGIApp:
     """
 
     def rewrite(pairs: Pairs) -> Pairs | None:
-        out = [
-            (k, (_fromisoformat(v) or v) if k in ("since", "until") else v) for k, v in pairs
-        ]
+        out = [(k, (_fromisoformat(v) or v) if k in ("since", "until") else v) for k, v in pairs]
         return out if out != pairs else None
 
     return QueryRewrite(mock, rewrite)
