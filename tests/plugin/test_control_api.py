@@ -87,7 +87,7 @@ def serve_process(request: pytest.FixtureRequest) -> Iterator[tuple[str, bool]]:
         assert base_url.startswith("http://127.0.0.1:") and base_url.endswith("/api/v1")
         yield base_url, enabled
     finally:
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(signal.SIGINT)  # gunicorn: quick shutdown
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
