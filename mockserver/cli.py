@@ -18,6 +18,7 @@ import orjson
 from .app import API_PREFIX, EXTENSION, create_app
 from .config import ConfigError, MockConfig, builtin_config, load_config
 from .kinds import KINDS
+from .notes import prime as prime_notes
 from .query import Query, select
 from .rendering import render_entry
 from .store import KeyStatus, LedgerStore
@@ -151,6 +152,7 @@ def serve(
         sys.stdout.write(f"http://{shown}:{bound_port}{API_PREFIX}\n")
         _print_keys(store, sys.stdout)
         sys.stdout.flush()
+        prime_notes()  # in the parent, before workers fork, so they share it
 
     run_server(app, host=host, port=port, workers=workers, on_ready=ready, cache_stats=cache_stats)
 

@@ -15,7 +15,6 @@ import numpy as np
 
 from .kinds import KINDS, PLAN_PRICES_CENTS, Variant, kind_code
 from .ledger import AccountProfile, Ledger, PinnedDetail
-from .notes import staff_emails
 from .scenarios import DOCS_EXAMPLE_ITEMS, Scenario, ScenarioError
 from .seeding import derive_seed
 
@@ -98,8 +97,7 @@ def _profile(seed: int, plan: str) -> AccountProfile:
         )
         for _ in range(card_count)
     )
-    actors = ("ops@bytespike.ai", "billing@bytespike.ai", *staff_emails(seed, count=2))
-    return AccountProfile(seed=seed, plan=plan, cards=cards, actors=actors)
+    return AccountProfile(seed=seed, plan=plan, cards=cards)
 
 
 def _draw_history(

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
+
+from .notes import staff_emails
 
 __all__ = ["AccountProfile", "Ledger", "PinnedDetail"]
 
@@ -23,7 +26,11 @@ class AccountProfile:
     seed: int
     plan: str
     cards: tuple[tuple[str, str], ...]
-    actors: tuple[str, ...]
+
+    @cached_property
+    def actors(self) -> tuple[str, ...]:
+        """Who may adjust the account; written by Faker, so derived only when served."""
+        return ("ops@bytespike.ai", "billing@bytespike.ai", *staff_emails(self.seed, count=2))
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import functools
 import threading
-
-from faker import Faker
+from typing import TYPE_CHECKING
 
 from .seeding import derive_seed
 
-__all__ = ["admin_note", "staff_emails"]
+if TYPE_CHECKING:
+    from faker import Faker
+
+__all__ = ["admin_note", "prime", "staff_emails"]
 
 _CREDIT_REASONS = (
     "failed {model} call burst",
@@ -35,7 +37,15 @@ _LOCK = threading.Lock()
 
 @functools.cache
 def _faker() -> Faker:
+    # Imported on first use: Faker costs ~0.3 s to import and most requests never need it.
+    from faker import Faker
+
     return Faker("en_US")
+
+
+def prime() -> None:
+    """Load Faker now (e.g. in a server's parent process, before workers fork)."""
+    _faker()
 
 
 def staff_emails(seed: int, *, count: int) -> tuple[str, ...]:
