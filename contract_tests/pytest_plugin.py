@@ -29,6 +29,7 @@ _OPTIONS: tuple[tuple[str, str, bool], ...] = (
     ("revoked-key", "a revoked key", False),
     ("profile", "documented or full (default full)", False),
     ("usage-drift", "relax the balance chain to <= (real wallets)", True),
+    ("no-openapi", "skip the Schemathesis phase (OPENAPI-* rules not checked)", True),
     # `--ledger-seed` belongs to the fixtures plugin (the mock's data seed).
     ("check-seed", "seed of the suite's randomness (default: the suite's)", False),
     ("max-examples", "Schemathesis examples (default: the suite's)", False),
@@ -94,6 +95,7 @@ def ledger_contract_report(pytestconfig: pytest.Config) -> Any:
         "revoked_key": _setting(pytestconfig, "ledger_revoked_key"),
         "profile": _profile(pytestconfig),
         "usage_drift": bool(_setting(pytestconfig, "ledger_usage_drift")),
+        "fuzz": not _setting(pytestconfig, "ledger_no_openapi"),
     }
     for name in ("seed", "max_examples"):
         raw = _setting(pytestconfig, f"ledger_{name}")
