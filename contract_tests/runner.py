@@ -108,16 +108,14 @@ def _base_url(base_url: str) -> str:
 
 
 def _keys(api_key: str, *optional: str | None) -> Keys:
-    for key in (api_key, *optional):
-        if key is not None and (not key or key != key.strip() or any(c.isspace() for c in key)):
-            raise BadArguments("a key must be a non-empty string without whitespace")
+    given = [key for key in (api_key, *optional) if key is not None]
     if not api_key:
         raise BadArguments("an API key is required")
-    second, other, revoked = optional
-    if len({k for k in (api_key, second, other, revoked) if k}) != sum(
-        1 for k in (api_key, second, other, revoked) if k
-    ):
+    if any(not key or any(char.isspace() for char in key) for key in given):
+        raise BadArguments("a key must be a non-empty string without whitespace")
+    if len(set(given)) != len(given):
         raise BadArguments("the keys given must all differ")
+    second, other, revoked = optional
     return Keys(api_key, second, other, revoked)
 
 

@@ -368,3 +368,23 @@ def test_usage_drift_relaxes_the_chain(mutant: tuple[Mutant, str]) -> None:
         wrapper.response = None
     assert "BALANCE-CHAIN" in strict.violated_rule_ids
     assert relaxed.result("BALANCE-CHAIN").status is Status.PASSED
+
+
+def test_schemathesis_findings_become_violations(mutant: tuple[Mutant, str]) -> None:
+    """A 5xx found by fuzzing is OPENAPI-NO-SERVER-ERROR, with a runnable, redacted curl."""
+    wrapper, url = mutant
+
+    def crash_on_refunds(environ: Environ, status: str, headers: Headers, body: bytes):  # type: ignore[no-untyped-def]
+        if "kind=refund" in environ.get("QUERY_STRING", ""):
+            return "500 INTERNAL SERVER ERROR", [("Content-Type", "application/json")], b"{}"
+        return status, headers, body
+
+    wrapper.response = crash_on_refunds
+    try:
+        report = run_check(base_url=url, api_key="bsk_test_docs", max_examples=10)
+    finally:
+        wrapper.response = None
+    assert "OPENAPI-NO-SERVER-ERROR" in report.violated_rule_ids
+    violation = next(v for v in report.violations if v.rule_id == "OPENAPI-NO-SERVER-ERROR")
+    assert '"Authorization: Bearer $KEY"' in violation.curl
+    assert "bsk_test_docs" not in violation.curl
