@@ -60,7 +60,7 @@ def _cases(draw: st.DrawFn) -> tuple[Ledger, list[dict[str, Any]], Query]:
     return ledger, entries, query
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(case=_cases())
 def test_engine_matches_reference(case: tuple[Ledger, list[dict[str, Any]], Query]) -> None:
     ledger, entries, query = case

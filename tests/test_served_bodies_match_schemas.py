@@ -28,7 +28,7 @@ def test_every_page_of_every_account_validates(
 ) -> None:
     page_schema = validator(strength, "page")
     page, pages_checked = 1, 0
-    while pages_checked < 6:  # the large accounts: the first pages are enough
+    while pages_checked < 3:  # the large accounts: the first pages are enough
         body = orjson.loads(
             client.get(f"{TRANSACTIONS}?page_size=200&page={page}", headers=bearer(key)).data
         )
