@@ -11,7 +11,6 @@ from collections.abc import Iterator
 import pytest
 import requests
 from flask.testing import FlaskClient
-
 from ledger_fixtures import LedgerServer
 
 

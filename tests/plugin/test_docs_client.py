@@ -8,7 +8,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from ledger_fixtures import LedgerMock, LedgerServer
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "docs_csv_export.py"
@@ -25,7 +24,7 @@ def _run(
 ) -> list[dict[str, str]]:
     monkeypatch.setenv("BYTESPIKE_API_KEY", key)
     capsys.readouterr()
-    exec(compile(source, str(EXAMPLE), "exec"), {"__name__": "__main__"})  # noqa: S102 - the example is ours
+    exec(compile(source, str(EXAMPLE), "exec"), {"__name__": "__main__"})
     return list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 import requests
-
 from ledger_fixtures import LedgerMock, LedgerServer
+
 from mockserver.drift import Drift, DriftError
 
 

@@ -6,8 +6,8 @@ import time
 
 import pytest
 import requests
-
 from ledger_fixtures import LedgerServer
+
 from mockserver.faults import Fault, FaultError, Faults
 
 

@@ -7,8 +7,8 @@ import asyncio
 import httpx
 import pytest
 import requests
-
 from ledger_fixtures import Interceptor, LedgerMock, LedgerServer
+
 from mockserver import create_app
 
 URL = "https://llm.bytespike.ai/api/v1/me/billing/transactions"
@@ -22,7 +22,7 @@ def test_requests_and_sessions(ledger_intercept: LedgerMock) -> None:
     with requests.Session() as session:
         session.headers.update(ledger_intercept.headers)
         assert (
-            session.get(URL, params={"kind": "topup", "page_size": 1}).json()["items"][0]["kind"]
+            session.get(URL, params={"kind": "topup", "page_size": "1"}).json()["items"][0]["kind"]
             == "topup"
         )
         assert session.head(URL).status_code == 200

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from flask.testing import FlaskClient
-
 from ledger_fixtures import LedgerMock
 
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 from flask.testing import FlaskClient
-
 from ledger_fixtures import LedgerMock, LedgerModel, QueryError
+
 from mockserver import create_app
 
 MakeLedger = Callable[..., LedgerModel]

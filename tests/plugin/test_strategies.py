@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
-
 from ledger_fixtures.strategies import (
     entries,
     invalid_query_params,
@@ -18,6 +17,7 @@ from ledger_fixtures.strategies import (
     query_params,
     timestamps,
 )
+
 from mockserver.params import ParamError, parse_query
 from mockserver.timestamps import parse_instant
 
