@@ -156,3 +156,68 @@ class _KeyEchoed(Middleware):
 def key_echoed(mock: WSGIApp) -> WSGIApp:
     """The 401 message quotes the presented Authorization value (the key leaks into logs)."""
     return _KeyEchoed(mock)
+
+
+class _PrefixKeyMatch(_KeyRewrite):
+    """Looks keys up with `startswith`: any extension or truncation of a key matches."""
+
+    def rewrite(self, header: str | None) -> str | None:
+        words = (header or "").split(" ")
+        if len(words) != 2 or words[0] != "Bearer" or len(words[1]) < 12:
+            return header
+        token = words[1]
+        for known in ("bsk_test_default", "bsk_test_docs", "bsk_test_ties"):
+            if token != known and (token.startswith(known) or known.startswith(token)):
+                return f"Bearer {known}"
+        return header
+
+
+@defect("AUTH-401-UNKNOWN", profile="documented")
+def key_prefix_match(mock: WSGIApp) -> WSGIApp:
+    """Keys are matched by prefix (`LIKE key || '%'`): `<key>x` and `<key minus one char>` work."""
+    return _PrefixKeyMatch(mock)
+
+
+class _SchemeIgnored(_KeyRewrite):
+    """Takes the last word of the header as the key, whatever the scheme."""
+
+    def rewrite(self, header: str | None) -> str | None:
+        words = (header or "").split()
+        if len(words) == 1 and words[0].startswith("bsk_"):
+            return f"Bearer {words[0]}"
+        if len(words) == 2 and words[0].lower() == "token":
+            return f"Bearer {words[1]}"
+        return header
+
+
+@defect("AUTH-401-SCHEME", profile="documented")
+def scheme_not_checked(mock: WSGIApp) -> WSGIApp:
+    """The scheme word is not checked: `Token <key>` and a bare `<key>` are accepted."""
+    return _SchemeIgnored(mock)
+
+
+class _NotTrimmed(Middleware):
+    def handle(self, environ: Environ) -> Reply:
+        header = environ.get("HTTP_AUTHORIZATION")
+        if header is not None and (header != header.strip() or "  " in header):
+            return _unauthorized("malformed Authorization header")
+        return self.forward(environ)
+
+
+@defect("AUTH-SPACES")
+def header_not_trimmed(mock: WSGIApp) -> WSGIApp:
+    """The header must be exactly `Bearer <key>`: trailing or doubled spaces are a 401."""
+    return _NotTrimmed(mock)
+
+
+class _EmptyBearerDemo(_KeyRewrite):
+    def rewrite(self, header: str | None) -> str | None:
+        if header is not None and header.strip().lower() in ("bearer", ""):
+            return "Bearer bsk_test_docs"
+        return header
+
+
+@defect("AUTH-401-EMPTY", profile="documented")
+def empty_bearer_demo_account(mock: WSGIApp) -> WSGIApp:
+    """An empty header or a bare `Bearer` falls back to the public demo account."""
+    return _EmptyBearerDemo(mock)

@@ -172,3 +172,107 @@ def _has_more(body: dict[str, Any], _pairs: Pairs) -> dict[str, Any]:
 def extra_has_more(mock: WSGIApp) -> WSGIApp:
     """The page body carries an extra `has_more` flag."""
     return PageRewrite(mock, _has_more)
+
+
+@defect("ITEM-ID-MONOTONIC")
+def ids_per_kind_sequence(mock: WSGIApp) -> WSGIApp:
+    """Refund ids come from a separate, older sequence: a later refund has a smaller id."""
+
+    def rewrite(item: Item) -> Item:
+        if item["kind"] == "refund":
+            item["id"] = item["id"] // 1000 + 1  # small, unique (ids are >= 1000 apart)
+        return item
+
+    return ItemRewrite(mock, rewrite)
+
+
+@defect("BALANCE-OPENING-ZERO")
+def migrated_opening_balance(mock: WSGIApp) -> WSGIApp:
+    """Balances include a $100.00 opening credit migrated from the old system (no entry for it)."""
+
+    def rewrite(item: Item) -> Item:
+        item["balance_after_usd"] = round(item["balance_after_usd"] + 100, 2)
+        return item
+
+    return ItemRewrite(mock, rewrite)
+
+
+@defect("SOURCE-ADMIN-EXACT")
+def admin_actor_username(mock: WSGIApp) -> WSGIApp:
+    """Admin `actor` is the operator's username (`jdoe`), not an email address."""
+
+    def rewrite(item: Item) -> Item:
+        if item["kind"] in ("admin_credit", "admin_debit"):
+            item["source"] = {"actor": str(item["source"]["actor"]).split("@")[0]}
+        return item
+
+    return ItemRewrite(mock, rewrite)
+
+
+@defect("SOURCE-TOPUP-EXACT")
+def card_method_without_last4(mock: WSGIApp) -> WSGIApp:
+    """A card top-up's `method` is just the brand (`card_visa`), without the last four digits."""
+
+    def rewrite(item: Item) -> Item:
+        source = item["source"]
+        if item["kind"] == "topup" and str(source.get("method", "")).startswith("card_"):
+            item["source"] = {**source, "method": source["method"].rsplit("_", 1)[0]}
+        return item
+
+    return ItemRewrite(mock, rewrite)
+
+
+@defect("SOURCE-REFUND-EXACT")
+def refund_source_extra_tokens(mock: WSGIApp) -> WSGIApp:
+    """A refund's source also carries the refunded `tokens` count."""
+
+    def rewrite(item: Item) -> Item:
+        if item["kind"] == "refund":
+            item["source"] = {**item["source"], "tokens": 1200}
+        return item
+
+    return ItemRewrite(mock, rewrite)
+
+
+@defect("PAGE-CONCAT", keys=TIES_KEYS)
+def ties_unstable_order(mock: WSGIApp) -> WSGIApp:
+    """`ORDER BY created_at DESC` only: entries sharing a second come back in a different
+    order on every page, so across pages some repeat and others are never listed."""
+
+    def paginate(entries: Items, page: int, size: int) -> tuple[Items, int]:
+        def key(entry: Item) -> tuple[str, int]:
+            # a plan-dependent tie order: differs with the page asked for
+            return entry["created_at"], (entry["id"] * (page + 7) * 2654435761) % 2**32
+
+        ordered = sorted(entries, key=key, reverse=True)
+        start = (page - 1) * size
+        return ordered[start : start + size], len(entries)
+
+    return ListingRewrite(mock, paginate)
+
+
+@defect("PAGE-CONCAT", profile="documented")
+def pages_from_oldest(mock: WSGIApp) -> WSGIApp:
+    """Each page is sorted newest first, but pages are cut from the oldest end (page 1 = oldest).
+
+    Every page on its own is in order; the concatenation is not (PAGE-CONCAT's "in order").
+    """
+
+    def paginate(entries: Items, page: int, size: int) -> tuple[Items, int]:
+        oldest_first = entries[::-1]
+        start = (page - 1) * size
+        return oldest_first[start : start + size][::-1], len(entries)
+
+    return ListingRewrite(mock, paginate)
+
+
+@defect("ORDER-CREATED-DESC", profile="documented")
+def order_ascending(mock: WSGIApp) -> WSGIApp:
+    """The query lost its `DESC`: the listing is oldest first."""
+
+    def paginate(entries: Items, page: int, size: int) -> tuple[Items, int]:
+        oldest_first = entries[::-1]
+        start = (page - 1) * size
+        return oldest_first[start : start + size], len(entries)
+
+    return ListingRewrite(mock, paginate)

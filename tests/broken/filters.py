@@ -10,7 +10,18 @@ from fractions import Fraction
 from mockserver.kinds import KINDS
 from mockserver.timestamps import TimestampError, format_utc, parse_instant
 from tests.broken.registry import defect
-from tests.broken.wsgi import Pairs, QueryRewrite, Reply, WSGIApp, error_reply
+from tests.broken.wsgi import (
+    Environ,
+    Items,
+    ListingRewrite,
+    Pairs,
+    QueryRewrite,
+    Reply,
+    WSGIApp,
+    error_reply,
+    query_pairs,
+    with_query,
+)
 
 _BARE_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 _OFFSET = re.compile(r"([+-][0-9]{2}:[0-9]{2}|[Zz])$", re.ASCII)
@@ -149,3 +160,29 @@ def pre_epoch_crash(mock: WSGIApp) -> WSGIApp:
         return None
 
     return QueryRewrite(mock, rewrite)
+
+
+class _AdminPrefix(ListingRewrite):
+    """For an admin kind, lists both admin kinds (merged in listing order)."""
+
+    def everything(self, environ: Environ) -> Items:
+        pairs = query_pairs(environ)
+        kind = dict(pairs).get("kind", "")
+        if not kind.startswith("admin_"):
+            return super().everything(environ)
+        merged: Items = []
+        for each in ("admin_credit", "admin_debit"):
+            swapped = [(k, each if k == "kind" else v) for k, v in pairs]
+            merged += super().everything(with_query(environ, swapped))
+        return sorted(merged, key=lambda e: (e["created_at"], e["id"]), reverse=True)
+
+
+def _plain_pages(entries: Items, page: int, size: int) -> tuple[Items, int]:
+    start = (page - 1) * size
+    return entries[start : start + size], len(entries)
+
+
+@defect("FILTER-KIND", profile="documented")
+def kind_prefix_match(mock: WSGIApp) -> WSGIApp:
+    """`kind` is matched by prefix (`LIKE 'admin%'`): `admin_credit` also lists admin debits."""
+    return _AdminPrefix(mock, _plain_pages)

@@ -250,3 +250,81 @@ class _FlatError(Middleware):
 def flat_error_string(mock: WSGIApp) -> WSGIApp:
     """Errors are `{"error": "<message>"}` (a string) instead of `{"error": {"type": ...}}`."""
     return _FlatError(mock)
+
+
+@defect("PAGE-SIZE-BOUNDS-OK", profile="documented")
+def page_size_max_exclusive(mock: WSGIApp) -> WSGIApp:
+    """The bound check is `page_size < 200`: the documented maximum 200 itself is a 400."""
+
+    def rewrite(pairs: Pairs) -> Reply | None:
+        if any(k == "page_size" and _strict_int(v) and int(v) == 200 for k, v in pairs):
+            return error_reply(
+                400, "invalid_request_error", "page_size must be below 200", "page_size"
+            )
+        return None
+
+    return QueryRewrite(mock, rewrite)
+
+
+@defect("SINCE-400-UNPARSEABLE", profile="documented")
+def bad_since_ignored(mock: WSGIApp) -> WSGIApp:
+    """An unparseable `since` is silently dropped (the filter is "best effort")."""
+
+    def rewrite(pairs: Pairs) -> Pairs | None:
+        def bad(value: str) -> bool:
+            try:
+                parse_instant(value)
+            except TimestampError:
+                return True
+            return False
+
+        if any(k == "since" and bad(v) for k, v in pairs):
+            return [(k, v) for k, v in pairs if not (k == "since" and bad(v))]
+        return None
+
+    return QueryRewrite(mock, rewrite)
+
+
+@defect("TIMESTAMP-PLUS-UNENCODED")
+def plus_repaired(mock: WSGIApp) -> WSGIApp:
+    """A space before `HH:MM` at the end of a timestamp is "repaired" back into a `+` offset."""
+
+    def rewrite(pairs: Pairs) -> Pairs | None:
+        def fix(value: str) -> str:
+            if len(value) > 6 and value[-6] == " " and value[-3] == ":":
+                return value[:-6] + "+" + value[-5:]
+            return value
+
+        out = [(k, fix(v) if k in ("since", "until") else v) for k, v in pairs]
+        return out if out != pairs else None
+
+    return QueryRewrite(mock, rewrite)
+
+
+@defect("TIMESTAMP-FORMS")
+def lowercase_t_z_rejected(mock: WSGIApp) -> WSGIApp:
+    """Timestamps need an upper-case `T` and `Z`: RFC 3339's `t`/`z` forms are a 400."""
+
+    def rewrite(pairs: Pairs) -> Reply | None:
+        for name, value in pairs:
+            if name in ("since", "until") and len(value) > 10 and ("t" in value or "z" in value):
+                return error_reply(400, "invalid_request_error", f"bad {name}", name)
+        return None
+
+    return QueryRewrite(mock, rewrite)
+
+
+class _ErrorCode(Middleware):
+    def handle(self, environ: Environ) -> Reply:
+        reply = self.forward(environ)
+        if reply.status < 400 or not reply.body:
+            return reply
+        body = reply.json()
+        body["error"]["code"] = reply.status
+        return reply.with_json(body)
+
+
+@defect("ERROR-ENVELOPE-EXACT")
+def error_extra_code(mock: WSGIApp) -> WSGIApp:
+    """Error envelopes carry an extra numeric `code` next to `type`, `message`, `param`."""
+    return _ErrorCode(mock)
