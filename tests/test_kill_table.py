@@ -25,25 +25,8 @@ from tests.broken.decided import DECIDED_DEVIATIONS, DECIDED_RULES, decided_only
 from tests.broken.filters import empty_range_rejected
 from tests.broken.harness import check
 from tests.broken.kill import KNOWN_GAPS, kill
-from tests.broken.registry import KeySet
 from tests.broken.wsgi import WSGIApp
-from tests.independent import IndependentApp
-
-INDEPENDENT_KEYS = KeySet(
-    api_key="ind_live_acme_primary",
-    second_key="ind_live_acme_ci",
-    other_account_key="ind_live_globex",
-    revoked_key="ind_live_acme_2023",
-)
-# Mutant of the independent implementation -> the rule the suite must report.
-INDEPENDENT_MUTANTS = {
-    "until-inclusive": "FILTER-UNTIL-EXCLUSIVE",
-    "offset-off-by-one": "PAGE-CONCAT",
-    "note-on-refund": "ITEM-NOTE-NON-ADMIN-NULL",
-    "revoked-accepted": "AUTH-401-REVOKED",
-    "kind-case-insensitive": "KIND-400",
-    "float-balance": "ITEM-MONEY-DECIMALS",
-}
+from tests.independent import INDEPENDENT_KEYS, MUTANT_RULES, IndependentApp
 
 
 def _violations(report: Report) -> str:
@@ -155,7 +138,7 @@ def test_independent_implementation_passes(profile: str, fuzz: bool) -> None:
         assert unchecked == [], unchecked
 
 
-@pytest.mark.parametrize(("bug", "rule_id"), INDEPENDENT_MUTANTS.items())
+@pytest.mark.parametrize(("bug", "rule_id"), MUTANT_RULES.items())
 def test_independent_mutant_is_caught(bug: str, rule_id: str) -> None:
     report = check(IndependentApp([bug]), keys=INDEPENDENT_KEYS, profile="full", fuzz=False)
     assert report.exit_code == 1
