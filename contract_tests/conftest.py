@@ -3,7 +3,13 @@
 from contract_tests.pytest_plugin import (
     ledger_contract_report,
     pytest_addoption,
+    pytest_configure,
     pytest_generate_tests,
 )
 
-__all__ = ["ledger_contract_report", "pytest_addoption", "pytest_generate_tests"]
+__all__ = [
+    "ledger_contract_report",
+    "pytest_addoption",
+    "pytest_configure",
+    "pytest_generate_tests",
+]

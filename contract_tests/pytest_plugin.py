@@ -18,7 +18,12 @@ import pytest
 
 from contract_tests.catalog import Profile, rules_for
 
-__all__ = ["ledger_contract_report", "pytest_addoption", "pytest_generate_tests"]
+__all__ = [
+    "ledger_contract_report",
+    "pytest_addoption",
+    "pytest_configure",
+    "pytest_generate_tests",
+]
 
 # (option suffix, help, is a flag)
 _OPTIONS: tuple[tuple[str, str, bool], ...] = (
@@ -70,6 +75,18 @@ def _profile(config: pytest.Config) -> Profile:
         ) from None
 
 
+def _require_target(config: pytest.Config) -> None:
+    """Fail at collection, once, rather than with one error per rule."""
+    if not _setting(config, "ledger_base_url") or not _setting(config, "ledger_api_key"):
+        raise pytest.UsageError("the contract suite needs --ledger-base-url and --ledger-api-key")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse to run the suite without a target: one clear usage error (not with --help)."""
+    if not (config.option.help or config.option.version):
+        _require_target(config)
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """One test per rule of the selected profile, with the rule id as test id."""
     if "ledger_contract_rule" in metafunc.fixturenames:
@@ -83,13 +100,10 @@ def ledger_contract_report(pytestconfig: pytest.Config) -> Any:
     from contract_tests.errors import CheckCouldNotRun
     from contract_tests.runner import run_check
 
-    base_url = _setting(pytestconfig, "ledger_base_url")
-    api_key = _setting(pytestconfig, "ledger_api_key")
-    if not base_url or not api_key:
-        raise pytest.UsageError("the contract suite needs --ledger-base-url and --ledger-api-key")
+    _require_target(pytestconfig)
     kwargs: dict[str, Any] = {
-        "base_url": base_url,
-        "api_key": api_key,
+        "base_url": _setting(pytestconfig, "ledger_base_url"),
+        "api_key": _setting(pytestconfig, "ledger_api_key"),
         "second_key": _setting(pytestconfig, "ledger_second_key"),
         "other_account_key": _setting(pytestconfig, "ledger_other_account_key"),
         "revoked_key": _setting(pytestconfig, "ledger_revoked_key"),
