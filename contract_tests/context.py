@@ -15,7 +15,7 @@ from contract_tests.client import Client, Exchange
 from contract_tests.history import History
 from contract_tests.recorder import Recorder
 
-__all__ = ["Context", "Keys", "describe"]
+__all__ = ["Context", "Keys", "body_dict", "describe"]
 
 
 @dataclass(frozen=True, slots=True)
