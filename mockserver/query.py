@@ -59,8 +59,11 @@ def select(ledger: Ledger, query: Query) -> Selection:
         total = high - low
     else:
         index = ledger.kind_positions[KINDS.index(query.kind)]
-        low = int(np.searchsorted(index, low, side="left"))
-        high = int(np.searchsorted(index, high, side="left"))
+        # Search with the index's own dtype: a Python int would make numpy cast the
+        # whole int32 index to int64 first, an O(n) copy on every request.
+        as_index = index.dtype.type
+        low = int(np.searchsorted(index, as_index(low), side="left"))
+        high = int(np.searchsorted(index, as_index(high), side="left"))
         total = high - low
     skip = (query.page - 1) * query.page_size
     count = max(0, min(query.page_size, total - skip))

@@ -1,0 +1,784 @@
+"""Benchmarks of ``ledger-mock serve``: one command, figures and ratios on stdout.
+
+    python bench/run.py                 # throughput vs baselines, scale, start-up, contract suite
+    python bench/run.py servers         # the WSGI server candidates, same app, same workload
+    python bench/run.py soak            # 60 s of mixed valid and malformed traffic
+    python bench/run.py scale           # generation, bytes/entry, page latency by history size
+
+Every target is on 127.0.0.1 and every loop is bounded in time. Throughput figures
+come from wrk (``apt-get install wrk``) driven by a seeded Lua workload; targets
+are measured in interleaved rounds because this kind of machine drifts, so only
+the ratios of one run are comparable. See docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
+BIN = Path(sys.executable).parent
+PATH = "/api/v1/me/billing/transactions"
+KINDS = ("topup", "refund", "admin_credit", "admin_debit", "subscription_renew")
+# key -> entries (the built-in configuration)
+KEYS = {
+    "bsk_test_default": 360,
+    "bsk_test_default_2": 360,
+    "bsk_test_docs": 47,
+    "bsk_test_ties": 400,
+    "bsk_test_boundary_201": 201,
+    "bsk_test_large": 100_000,
+    "bsk_test_huge": 1_000_000,
+}
+FIXED_QUERY = "page=1&page_size=50"
+FIXED_KEY = "bsk_test_default"
+WIREMOCK_REFERENCE = (11_700, 14_500)  # req/s measured on this machine kind (issue 5)
+PRISM_REFERENCE = (2_000, 3_300)
+Request = tuple[str, str | None]  # path with query, Authorization value
+
+# --------------------------------------------------------------------------- workload
+
+
+def mixed_requests(*, seed: int, count: int, invalid_share: float = 0.1) -> list[Request]:
+    """A seeded list of URLs: random pages, sizes, kinds and windows, some invalid."""
+    rng = random.Random(seed)
+    out: list[Request] = []
+    for _ in range(count):
+        key = rng.choice(list(KEYS))
+        if rng.random() < invalid_share:
+            out.append(_invalid(rng, key))
+            continue
+        params: list[str] = []
+        page_size = rng.choice((10, 20, 50, 50, 100, 200))
+        span = KEYS[key]
+        if rng.random() < 0.3:
+            params.append(f"kind={rng.choice(KINDS)}")
+            span //= 3
+        if rng.random() < 0.3:
+            year = rng.choice((2024, 2025))
+            month = rng.randint(1, 12)
+            params.append(f"since={year}-{month:02d}-01")
+            if rng.random() < 0.5:
+                params.append(f"until={year + 1}-{month:02d}-01T00:00:00Z")
+            span //= 2
+        pages = max(1, -(-span // page_size))
+        page = rng.randint(1, pages) if rng.random() < 0.9 else rng.randint(1, pages + 3)
+        params += [f"page={page}", f"page_size={page_size}"]
+        rng.shuffle(params)
+        out.append((f"{PATH}?{'&'.join(params)}", f"Bearer {key}"))
+    return out
+
+
+def _invalid(rng: random.Random, key: str) -> Request:
+    case = rng.randrange(6)
+    if case == 0:
+        return f"{PATH}?page=0", f"Bearer {key}"
+    if case == 1:
+        return f"{PATH}?kind=topup,refund", f"Bearer {key}"
+    if case == 2:
+        return f"{PATH}?since=2025-01-01%2012:00", f"Bearer {key}"
+    if case == 3:
+        return f"{PATH}?page=2", "Bearer bsk_test_nope"
+    if case == 4:
+        return f"{PATH}?page=2", None
+    return f"{PATH}/", f"Bearer {key}"
+
+
+def lua_script(requests: Sequence[Request], *, seed: int, count_5xx: bool = False) -> str:
+    """A wrk script that picks from ``requests`` with a seeded generator per thread."""
+    rows = ",\n".join(
+        "{%s, %s}" % (json.dumps(path), json.dumps(auth) if auth else "nil")  # noqa: UP031
+        for path, auth in requests
+    )
+    response = (
+        "function response(status, headers, body)\n"
+        "  if status >= 500 then fivexx = fivexx + 1 end\n"
+        "end\n"
+        if count_5xx
+        else ""
+    )
+    return f"""
+local raw = {{
+{rows}
+}}
+local reqs = {{}}
+local threads = {{}}
+fivexx = 0
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("tid", #threads)
+end
+function init(args)
+  math.randomseed({seed} + (tid or 0))
+  for i, r in ipairs(raw) do
+    local h = {{}}
+    if r[2] then h["Authorization"] = r[2] end
+    reqs[i] = wrk.format("GET", r[1], h)
+  end
+end
+function request()
+  return reqs[math.random(#reqs)]
+end
+{response}
+function done(summary, latency, requests)
+  local five = 0
+  for _, t in ipairs(threads) do five = five + (t:get("fivexx") or 0) end
+  local e = summary.errors
+  io.write(string.format(
+    'BENCHJSON {{"requests":%d,"duration_us":%d,"connect":%d,"read":%d,"write":%d,' ..
+    '"status":%d,"timeout":%d,"p50_us":%d,"p99_us":%d,"max_us":%d,"fivexx":%d}}\\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(99), latency.max, five))
+end
+"""
+
+
+@dataclass
+class WrkResult:
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    non_2xx: int
+    fivexx: int
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def run_wrk(
+    base: str, script: Path, *, duration: float, connections: int, threads: int = 2
+) -> WrkResult:
+    command = [
+        "wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s",
+        "--timeout", "5s", "-s", str(script), base,
+    ]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60).stdout
+    line = next((x for x in out.splitlines() if x.startswith("BENCHJSON ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no summary:\n{out}")
+    data = json.loads(line.removeprefix("BENCHJSON "))
+    return WrkResult(
+        requests=data["requests"],
+        seconds=data["duration_us"] / 1e6,
+        p50_ms=data["p50_us"] / 1000,
+        p99_ms=data["p99_us"] / 1000,
+        errors=data["connect"] + data["read"] + data["write"] + data["timeout"],
+        non_2xx=data["status"],
+        fivexx=data["fivexx"],
+    )
+
+
+# --------------------------------------------------------------------------- servers
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    """A process tree on a loopback port, stopped with SIGTERM."""
+
+    name: str
+    command: list[str]
+    port: int | None = None  # None: read the base URL from the first stdout line
+    env: dict[str, str] = field(default_factory=dict)
+    cwd: Path | None = None
+    process: subprocess.Popen[str] | None = None
+    base: str = ""
+    stderr_path: Path | None = None
+
+    def start(self, workdir: Path, *, timeout: float = 60) -> None:
+        self.stderr_path = workdir / f"{self.name.replace(' ', '_').replace('/', '_')}.err"
+        self.process = subprocess.Popen(
+            self.command,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr_path.open("w"),
+            text=True,
+            env={**os.environ, **self.env},
+            cwd=self.cwd,
+            start_new_session=True,
+        )
+        if self.port is None:
+            assert self.process.stdout is not None
+            first = self.process.stdout.readline().strip()
+            if not first.startswith("http"):
+                raise RuntimeError(f"{self.name}: no base URL, got {first!r}")
+            self.base = first.removesuffix("/api/v1")
+            threading.Thread(target=self.process.stdout.read, daemon=True).start()
+        else:
+            self.base = f"http://127.0.0.1:{self.port}"
+            threading.Thread(target=self._drain, daemon=True).start()
+        wait_listening(self.base, timeout=timeout)
+
+    def _drain(self) -> None:
+        if self.process is not None and self.process.stdout is not None:
+            self.process.stdout.read()
+
+    def stop(self) -> str:
+        if self.process is None:
+            return ""
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        return self.stderr_path.read_text() if self.stderr_path else ""
+
+    def rss_kib(self) -> int:
+        """Resident memory of the process and all its descendants."""
+        if self.process is None:
+            return 0
+        return sum(_rss(pid) for pid in _tree(self.process.pid))
+
+
+def _tree(pid: int) -> list[int]:
+    pids, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        pids.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            with contextlib.suppress(OSError):
+                todo += [int(x) for x in task.read_text().split()]
+    return pids
+
+
+def _rss(pid: int) -> int:
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def wait_listening(base: str, *, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            http_get(base + "/", None, timeout=2)
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{base} did not answer within {timeout} s")
+
+
+def http_get(url: str, auth: str | None, *, timeout: float = 30) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, headers={"Authorization": auth} if auth else {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def ledger_mock(name: str, *extra: str) -> Server:
+    return Server(name, [str(BIN / "ledger-mock"), "serve", "--port", "0", *extra])
+
+
+def gunicorn(name: str, target: str, worker: str, workers: int, env: dict[str, str]) -> Server:
+    port = free_port()
+    command = [
+        str(BIN / "gunicorn"), "-w", str(workers), "-k", worker, "--threads", "4", "--preload",
+        "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--chdir", str(BENCH), target,
+    ]
+    return Server(name, command, port=port, env=env)
+
+
+def granian(name: str, target: str, workers: int, env: dict[str, str]) -> Server | None:
+    executable = BIN / "granian"
+    if not executable.exists():
+        print(f"  ({name}: granian not installed, skipped: pip install granian)")
+        return None
+    port = free_port()
+    command = [
+        str(executable), "--interface", "wsgi", "--workers", str(workers), "--host", "127.0.0.1",
+        "--port", str(port), "--log-level", "error", "--working-dir", str(BENCH), target,
+    ]
+    return Server(name, command, port=port, env=env)
+
+
+def nginx(workdir: Path, body: Path) -> Server | None:
+    executable = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(executable).exists():
+        print("  (nginx not installed, skipped: apt-get install nginx-light)")
+        return None
+    port = free_port()
+    site = workdir / "nginx"
+    site.mkdir(exist_ok=True)
+    shutil.copy(body, site / "body.json")
+    user = "user root;" if os.geteuid() == 0 else ""
+    (site / "nginx.conf").write_text(f"""
+{user}
+worker_processes 2;
+daemon off;
+pid {site}/nginx.pid;
+error_log {site}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path {site}; proxy_temp_path {site}; fastcgi_temp_path {site};
+  uwsgi_temp_path {site}; scgi_temp_path {site};
+  server {{
+    listen 127.0.0.1:{port};
+    location / {{ default_type application/json; root {site}; rewrite ^ /body.json break; }}
+  }}
+}}
+""")
+    return Server("nginx static", [executable, "-c", str(site / "nginx.conf"), "-p", str(site)],
+                  port=port)
+
+
+def prism(workdir: Path, body: Path, executable: str | None) -> Server | None:
+    executable = executable or shutil.which("prism")
+    if not executable:
+        print("  (Prism not installed, skipped: npm install @stoplight/prism-cli, --prism PATH)")
+        return None
+    port = free_port()
+    example = json.loads(body.read_bytes())
+    spec = {
+        "openapi": "3.0.3",
+        "info": {"title": "ledger", "version": "1"},
+        "paths": {
+            PATH: {
+                "get": {
+                    "responses": {
+                        "200": {
+                            "description": "page",
+                            "content": {"application/json": {"example": example}},
+                        }
+                    }
+                }
+            }
+        },
+    }
+    (workdir / "prism.json").write_text(json.dumps(spec))
+    command = [executable, "mock", "-h", "127.0.0.1", "-p", str(port), str(workdir / "prism.json")]
+    return Server("Prism static", command, port=port)
+
+
+def wiremock(workdir: Path, body: Path, jar: str | None) -> Server | None:
+    if not jar or not Path(jar).exists():
+        print("  (WireMock jar not given, skipped: --wiremock wiremock-standalone.jar)")
+        return None
+    port = free_port()
+    root = workdir / "wiremock"
+    (root / "mappings").mkdir(parents=True, exist_ok=True)
+    (root / "__files").mkdir(exist_ok=True)
+    shutil.copy(body, root / "__files" / "body.json")
+    mapping = {
+        "request": {"method": "GET", "urlPath": PATH},
+        "response": {"status": 200, "bodyFileName": "body.json",
+                     "headers": {"Content-Type": "application/json"}},
+    }
+    (root / "mappings" / "page.json").write_text(json.dumps(mapping))
+    command = ["java", "-jar", jar, "--port", str(port), "--bind-address", "127.0.0.1",
+               "--root-dir", str(root), "--disable-banner"]
+    return Server("WireMock static", command, port=port)
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def fixed_body() -> bytes:
+    from mockserver.app import create_app
+
+    client = create_app().test_client()
+    response = client.get(f"{PATH}?{FIXED_QUERY}", headers={"Authorization": f"Bearer {FIXED_KEY}"})
+    assert response.status_code == 200
+    return response.data
+
+
+def table(rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
+             for row in rows]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+@dataclass
+class Measured:
+    results: list[WrkResult] = field(default_factory=list)
+
+    def median(self, attribute: str) -> float:
+        return statistics.median(getattr(r, attribute) for r in self.results)
+
+
+def interleave(
+    runs: list[tuple[str, Server, Path]], *, rounds: int, duration: float, connections: int
+) -> dict[str, Measured]:
+    measured: dict[str, Measured] = {name: Measured() for name, _, _ in runs}
+    for index in range(rounds):
+        order = runs if index % 2 == 0 else list(reversed(runs))
+        for name, server, script in order:
+            result = run_wrk(server.base, script, duration=duration, connections=connections)
+            measured[name].results.append(result)
+            print(f"  round {index + 1}: {name:<40} {result.rps:9.0f} req/s  "
+                  f"p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:6.2f} ms  "
+                  f"errors {result.errors}", flush=True)
+    return measured
+
+
+def throughput_table(measured: dict[str, Measured], baselines: dict[str, float]) -> str:
+    header = ["target", "req/s (median)", "p50 ms", "p99 ms", "errors",
+              *[f"x {name}" for name in baselines]]
+    rows = [header]
+    for name, m in measured.items():
+        rps = m.median("rps")
+        rows.append([name, f"{rps:,.0f}", f"{m.median('p50_ms'):.2f}", f"{m.median('p99_ms'):.2f}",
+                     str(sum(r.errors for r in m.results)),
+                     *[f"{rps / base:.2f}" for base in baselines.values()]])
+    return table(rows)
+
+
+def cache_stats(stderr: str) -> str:
+    totals = {"page_hits": 0, "page_misses": 0, "item_hits": 0, "item_misses": 0}
+    for line in stderr.splitlines():
+        if "cache stats" in line:
+            for part in line.split():
+                name, _, value = part.partition("=")
+                if name in totals:
+                    totals[name] += int(value)
+    pages = totals["page_hits"] + totals["page_misses"]
+    items = totals["item_hits"] + totals["item_misses"]
+    return (f"page cache {totals['page_hits']:,}/{pages:,} hits "
+            f"({totals['page_hits'] / pages if pages else 0:.1%}); "
+            f"item cache {totals['item_hits']:,}/{items:,} hits "
+            f"({totals['item_hits'] / items if items else 0:.1%})")
+
+
+@contextlib.contextmanager
+def running(servers: Sequence[Server | None], workdir: Path) -> Iterator[list[Server]]:
+    started: list[Server] = []
+    try:
+        for server in servers:
+            if server is None:
+                continue
+            print(f"  starting {server.name} ...", flush=True)
+            server.start(workdir)
+            started.append(server)
+        yield started
+    finally:
+        for server in started:
+            server.stop()
+
+
+def warm(
+    servers: Sequence[Server], script: Path, *, connections: int, seconds: float = 3
+) -> None:
+    for server in servers:
+        run_wrk(server.base, script, duration=seconds, connections=connections)
+
+
+def write_scripts(workdir: Path, *, seed: int, urls: int) -> tuple[Path, Path]:
+    mixed = workdir / "mixed.lua"
+    mixed.write_text(lua_script(mixed_requests(seed=seed, count=urls), seed=seed))
+    fixed = workdir / "fixed.lua"
+    fixed.write_text(lua_script([(f"{PATH}?{FIXED_QUERY}", f"Bearer {FIXED_KEY}")], seed=seed))
+    return mixed, fixed
+
+
+def cmd_throughput(args: argparse.Namespace, workdir: Path) -> None:
+    mixed, fixed = write_scripts(workdir, seed=args.seed, urls=args.urls)
+    body = workdir / "body.json"
+    body.write_bytes(fixed_body())
+    env = {"BENCH_BODY_FILE": str(body)}
+    workers = str(args.workers)
+    mock = ledger_mock("ledger-mock", "--workers", workers, "--cache-stats")
+    cold = ledger_mock("ledger-mock (no page cache)", "--workers", workers, "--page-cache-mb", "0",
+                       "--cache-stats")
+    raw = gunicorn("raw WSGI app (same server)", "targets:raw",
+                   "mockserver.serving.JsonErrorWorker", args.workers, env)
+    peers = [nginx(workdir, body), prism(workdir, body, args.prism),
+             wiremock(workdir, body, args.wiremock)]
+    print(f"\n## Throughput: {args.connections} connections, {args.rounds} interleaved rounds "
+          f"of {args.duration:g} s, {args.workers} workers, {args.urls} seeded URLs")
+    with running([mock, cold, raw, *peers], workdir) as servers:
+        print("  warming (every key's ledger in every worker, untimed) ...", flush=True)
+        warm([mock, cold], mixed, connections=args.connections)
+        runs = [("ledger-mock, mixed workload", mock, mixed),
+                ("ledger-mock, mixed, page cache off", cold, mixed),
+                ("ledger-mock, fixed page (50 items)", mock, fixed),
+                ("raw WSGI app, same bytes", raw, fixed)]
+        runs += [(f"{s.name}, same bytes", s, fixed) for s in servers[3:]]
+        measured = interleave(runs, rounds=args.rounds, duration=args.duration,
+                              connections=args.connections)
+        stats = {s.name: s.stop() for s in (mock, cold)}
+    baselines = {name: m.median("rps") for name, m in measured.items()
+                 if not name.startswith("ledger-mock")}
+    if not any(name.startswith("WireMock") for name in baselines):
+        baselines["WireMock ref (11.7k)"] = WIREMOCK_REFERENCE[0]
+    if not any(name.startswith("Prism") for name in baselines):
+        baselines["Prism ref (3.3k)"] = PRISM_REFERENCE[1]
+    print()
+    print(throughput_table(measured, baselines))
+    print(f"\n  ledger-mock: {cache_stats(stats[mock.name])}")
+    print(f"  ledger-mock (no page cache): {cache_stats(stats[cold.name])}")
+
+
+def cmd_servers(args: argparse.Namespace, workdir: Path) -> None:
+    mixed, fixed = write_scripts(workdir, seed=args.seed, urls=args.urls)
+    w = args.workers
+    candidates = [
+        ledger_mock("gunicorn gthread (ledger-mock serve)", "--workers", str(w)),
+        gunicorn("gunicorn sync", "targets:app", "sync", w, {}),
+        gunicorn(f"gunicorn sync x{2 * w}", "targets:app", "sync", 2 * w, {}),
+        granian("granian wsgi", "targets:app", w, {}),
+    ]
+    print(f"\n## WSGI servers: {args.connections} connections, {args.rounds} interleaved rounds "
+          f"of {args.duration:g} s, {w} workers")
+    with running(candidates, workdir) as servers:
+        warm(servers, mixed, connections=args.connections)
+        runs = [(f"{s.name}, mixed", s, mixed) for s in servers]
+        runs += [(f"{s.name}, fixed page", s, fixed) for s in servers]
+        measured = interleave(runs, rounds=args.rounds, duration=args.duration,
+                              connections=args.connections)
+    first = next(iter(measured))
+    print()
+    print(throughput_table(measured, {"gthread mixed": measured[first].median("rps")}))
+
+
+def cmd_scale(args: argparse.Namespace, workdir: Path) -> None:
+    from mockserver.generation import generate_ledger
+    from mockserver.params import parse_query
+    from mockserver.query import select
+    from mockserver.rendering import clear_item_cache, render_page
+    from mockserver.scenarios import Scenario
+    from mockserver.timestamps import parse_instant
+
+    now = int(parse_instant("2026-06-01T00:00:00Z"))
+    generate_ledger(Scenario(name="realistic", size=10), seed=1, account="warm", now=now)
+    print("\n## Scale: generation, memory and the same page query by history size")
+    queries = ("page=2&page_size=50", "kind=refund&page=2&page_size=50")
+    rows = [["entries", "generate (s)", "bytes/entry",
+             *[f"p50 µs cold {q}" for q in queries], *[f"p50 µs warm {q}" for q in queries]]]
+    for exponent in range(3, 7):
+        size = 10**exponent
+        times = []
+        for attempt in range(1 if size >= 10**6 else 3):
+            started = time.perf_counter()
+            ledger = generate_ledger(Scenario(name="realistic", size=size), seed=1 + attempt,
+                                     account="bench", now=now)
+            times.append(time.perf_counter() - started)
+        cold, warm_ = [], []
+        for text in queries:
+            query = parse_query(text)
+            samples = []
+            for _ in range(args.samples):
+                clear_item_cache()
+                started = time.perf_counter()
+                render_page(ledger, select(ledger, query), page=query.page,
+                            page_size=query.page_size)
+                samples.append(time.perf_counter() - started)
+            cold.append(statistics.median(samples) * 1e6)
+            samples = []
+            for _ in range(args.samples):
+                started = time.perf_counter()
+                parsed = parse_query(text)
+                render_page(ledger, select(ledger, parsed), page=parsed.page,
+                            page_size=parsed.page_size)
+                samples.append(time.perf_counter() - started)
+            warm_.append(statistics.median(samples) * 1e6)
+        rows.append([f"10^{exponent}", f"{statistics.median(times):.3f}",
+                     f"{ledger.nbytes / size:.1f}", *[f"{x:.0f}" for x in cold],
+                     *[f"{x:.0f}" for x in warm_]])
+        print(f"  10^{exponent} done", flush=True)
+    print(table(rows))
+    print("  (cold: item cache cleared before each sample; warm: as served, parse included)")
+
+
+def cmd_startup(args: argparse.Namespace, workdir: Path) -> None:
+    print("\n## Start-up of `ledger-mock serve --port 0` (median of 3)")
+    first_line, first_ok = [], []
+    for _ in range(3):
+        started = time.perf_counter()
+        process = subprocess.Popen([str(BIN / "ledger-mock"), "serve", "--port", "0", "--workers",
+                                    str(args.workers)], stdout=subprocess.PIPE, text=True,
+                                   start_new_session=True)
+        try:
+            assert process.stdout is not None
+            base = process.stdout.readline().strip()
+            first_line.append(time.perf_counter() - started)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                try:
+                    status, _ = http_get(f"{base}/me/billing/transactions",
+                                         "Bearer bsk_test_default", timeout=5)
+                    if status == 200:
+                        break
+                except OSError:
+                    time.sleep(0.002)
+            first_ok.append(time.perf_counter() - started)
+        finally:
+            os.kill(process.pid, signal.SIGTERM)
+            process.wait(timeout=15)
+    print(f"  to first stdout line: {statistics.median(first_line):.3f} s; "
+          f"to first 200: {statistics.median(first_ok):.3f} s")
+
+
+def cmd_contract(args: argparse.Namespace, workdir: Path) -> None:
+    print("\n## Contract suite run time (`ledger-mock check` against `serve`)")
+    if not (ROOT / "contract_tests" / "cli.py").exists():
+        print("  contract_tests/cli.py is not there yet: not measured")
+        return
+    server = ledger_mock("ledger-mock", "--workers", str(args.workers))
+    with running([server], workdir):
+        started = time.perf_counter()
+        done = subprocess.run(
+            [str(BIN / "ledger-mock"), "check", "--base-url", f"{server.base}/api/v1",
+             "--api-key", "bsk_test_default", "--second-key", "bsk_test_default_2",
+             "--other-account-key", "bsk_test_docs", "--revoked-key", "bsk_test_revoked"],
+            capture_output=True, text=True, timeout=1800,
+        )
+        elapsed = time.perf_counter() - started
+    tail = (done.stdout.strip().splitlines() or [""])[-1]
+    print(f"  exit {done.returncode} in {elapsed:.1f} s; last line: {tail}")
+
+
+def _malformed(base: str, stop: float, counts: dict[str, int]) -> None:
+    """Raw garbage on fresh connections until ``stop``; every answer must be JSON."""
+    host, port = base.removeprefix("http://").split(":")
+    garbage = [
+        b"GET /api/v1/me/billing/transactions?\xff\x00 HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nbad header line\r\n\r\n",
+        b"\x00\x01\x02 garbage\r\n\r\n",
+        b"GET /api/v1/me/billing/transactions HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+        b"GET /api/v1/me/billing/transactions HTTP/9.9\r\nHost: x\r\n\r\n",
+    ]
+    index = 0
+    while time.monotonic() < stop:
+        payload = garbage[index % len(garbage)]
+        index += 1
+        try:
+            with socket.create_connection((host, int(port)), timeout=5) as sock:
+                sock.sendall(payload)
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = sock.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+        except OSError:
+            counts["connection_errors"] += 1
+            continue
+        counts["sent"] += 1
+        head = data.split(b"\r\n\r\n")[0].lower()
+        if head[9:10] == b"5":
+            counts["5xx"] += 1
+        if b"content-type: application/json" not in head:
+            counts["not_json"] += 1
+        time.sleep(0.005)
+
+
+def cmd_soak(args: argparse.Namespace, workdir: Path) -> None:
+    mixed = workdir / "soak.lua"
+    mixed.write_text(lua_script(mixed_requests(seed=args.seed, count=args.urls), seed=args.seed,
+                                count_5xx=True))
+    server = ledger_mock("ledger-mock", "--workers", str(args.workers), "--cache-stats")
+    print(f"\n## Soak: {args.soak_seconds:g} s of mixed valid and malformed traffic, "
+          f"{args.connections} connections")
+    with running([server], workdir):
+        # Long enough for every URL to reach every worker: bounded caches full, ledgers built.
+        warm([server], mixed, connections=args.connections, seconds=20)
+        before = server.rss_kib()
+        counts = {"sent": 0, "5xx": 0, "not_json": 0, "connection_errors": 0}
+        stop = time.monotonic() + args.soak_seconds
+        garbage = threading.Thread(target=_malformed, args=(server.base, stop, counts))
+        garbage.start()
+        peak = before
+        result_box: list[WrkResult] = []
+        load = threading.Thread(target=lambda: result_box.append(run_wrk(
+            server.base, mixed, duration=args.soak_seconds, connections=args.connections)))
+        load.start()
+        halfway = time.monotonic() + args.soak_seconds / 2
+        middle = 0
+        while load.is_alive():
+            peak = max(peak, server.rss_kib())
+            if not middle and time.monotonic() >= halfway:
+                middle = server.rss_kib()
+            load.join(timeout=1)
+        garbage.join()
+        after = server.rss_kib()
+        stats = server.stop()
+    result = result_box[0]
+    print(table([
+        ["what", "figure"],
+        ["valid-traffic requests", f"{result.requests:,} ({result.rps:,.0f} req/s)"],
+        ["p50 / p99", f"{result.p50_ms:.2f} / {result.p99_ms:.2f} ms"],
+        ["5xx (wrk)", str(result.fivexx)],
+        ["connection errors (wrk)", str(result.errors)],
+        ["malformed requests sent", f"{counts['sent']:,}"],
+        ["malformed: 5xx / not JSON / conn. errors",
+         f"{counts['5xx']} / {counts['not_json']} / {counts['connection_errors']}"],
+        ["RSS after warm-up → end (peak)",
+         f"{before / 1024:.1f} → {after / 1024:.1f} MiB ({peak / 1024:.1f})"],
+        ["RSS growth", f"{(after - before) / before:+.1%}" if before else "n/a"],
+        ["RSS growth, second half", f"{(after - middle) / middle:+.1%}" if middle else "n/a"],
+    ]))
+    print(f"  {cache_stats(stats)}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("mode", nargs="?", default="all",
+                        choices=["all", "throughput", "servers", "scale", "startup", "contract",
+                                 "soak"])
+    parser.add_argument("--duration", type=float, default=8, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--urls", type=int, default=2000, help="seeded URLs in the mix")
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--samples", type=int, default=200, help="samples per scale latency")
+    parser.add_argument("--soak-seconds", type=float, default=60)
+    parser.add_argument("--prism", help="path of Prism's CLI (else 'prism' on PATH)")
+    parser.add_argument("--wiremock", help="path of wiremock-standalone.jar")
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None and args.mode not in ("scale", "startup", "contract"):
+        sys.exit("bench: wrk is not installed (apt-get install wrk)")
+    print(f"# ledger-mock bench ({time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, "
+          f"Python {sys.version.split()[0]})")
+    print(f"# command: {' '.join(['python bench/run.py', *(argv or sys.argv[1:])])}")
+    steps = {
+        "throughput": [cmd_throughput],
+        "servers": [cmd_servers],
+        "scale": [cmd_scale],
+        "startup": [cmd_startup],
+        "contract": [cmd_contract],
+        "soak": [cmd_soak],
+        "all": [cmd_throughput, cmd_scale, cmd_startup, cmd_contract],
+    }[args.mode]
+    with tempfile.TemporaryDirectory(prefix="ledger-bench-") as tmp:
+        for step in steps:
+            step(args, Path(tmp))
+
+
+if __name__ == "__main__":
+    main()

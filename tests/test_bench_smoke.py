@@ -1,0 +1,36 @@
+"""The benchmark harness still runs (tiny durations; times nothing; ``-m slow`` only)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+RUN = Path(__file__).resolve().parents[1] / "bench" / "run.py"
+
+pytestmark = pytest.mark.slow
+
+
+def _bench(*args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, str(RUN), *args], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_startup_and_scale_report() -> None:
+    out = _bench("startup")
+    assert "to first 200" in out
+    out = _bench("scale", "--samples", "2")
+    assert "10^6" in out
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+def test_throughput_prints_ratios() -> None:
+    out = _bench("throughput", "--duration", "1", "--rounds", "1", "--urls", "40")
+    assert "ledger-mock, mixed workload" in out
+    assert "x raw WSGI app, same bytes" in out
