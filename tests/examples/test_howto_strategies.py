@@ -15,13 +15,13 @@ def reconcile(entries: list[dict]) -> list[int]:
     return broken
 
 
-@settings(max_examples=30)
+@settings(max_examples=30, deadline=None)
 @given(ledgers(max_size=30))
 def test_consistent_ledgers_reconcile(entries: list[dict]) -> None:
     assert reconcile(entries) == []
 
 
-@settings(max_examples=30)
+@settings(max_examples=30, deadline=None)
 @given(invalid_query_params())
 def test_client_rejects_bad_queries(case: tuple[dict, str]) -> None:
     params, param = case  # the mock answers 400 naming `param`

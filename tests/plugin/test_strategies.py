@@ -40,7 +40,7 @@ def _check_entry(entry: dict[str, Any]) -> None:
     parse_instant(entry["created_at"])
 
 
-@settings(max_examples=60)
+@settings(max_examples=60, deadline=None)
 @given(entries())
 def test_entries(entry: dict[str, Any]) -> None:
     _check_entry(entry)
@@ -48,7 +48,7 @@ def test_entries(entry: dict[str, Any]) -> None:
         assert _cents(entry["balance_after_usd"]) >= _cents(entry["amount_usd"])
 
 
-@settings(max_examples=40)
+@settings(max_examples=40, deadline=None)
 @given(ledgers(max_size=40, kinds=("topup", "subscription_renew", "admin_debit")))
 def test_ledgers_are_internally_consistent(ledger: list[dict[str, Any]]) -> None:
     balance = 0
@@ -65,13 +65,13 @@ def test_ledgers_are_internally_consistent(ledger: list[dict[str, Any]]) -> None
     assert len(unique) == len(set(unique))
 
 
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=None)
 @given(query_params())
 def test_valid_params_are_accepted(params: dict[str, str]) -> None:
     parse_query(urlencode(params))
 
 
-@settings(max_examples=80)
+@settings(max_examples=80, deadline=None)
 @given(invalid_query_params())
 def test_invalid_params_are_rejected_naming_the_first_bad_one(
     case: tuple[dict[str, Any], str],
@@ -92,7 +92,7 @@ def test_a_repeat_after_a_bad_value_names_the_bad_value() -> None:
     assert caught.value.param == "page"
 
 
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=None)
 @given(timestamps())
 def test_timestamps_parse(text: str) -> None:
     parse_instant(text)
