@@ -100,16 +100,17 @@ def defect(
     keys: KeySet = BUILTIN_KEYS,
     max_examples: int = 25,
 ) -> Callable[[Callable[[WSGIApp], WSGIApp]], Callable[[WSGIApp], WSGIApp]]:
-    """Register a builder; its docstring's first line is the defect's summary."""
+    """Register a builder; its docstring's first paragraph is the defect's summary."""
 
     def register(build: Callable[[WSGIApp], WSGIApp]) -> Callable[[WSGIApp], WSGIApp]:
         doc = inspect.getdoc(build) or ""
+        summary = " ".join(doc.split("\n\n")[0].split())
         module = build.__module__.rsplit(".", 1)[-1]
         DEFECTS.append(
             Defect(
                 name=build.__name__.replace("_", "-"),
                 area=module,
-                summary=doc.splitlines()[0] if doc else build.__name__,
+                summary=summary or build.__name__,
                 expected=frozenset(expected),
                 build=build,
                 profile=profile,

@@ -34,6 +34,10 @@ def _rules(rules: Iterable[str], bold: frozenset[str] = frozenset()) -> str:
     return ", ".join(shown) if shown else "—"
 
 
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
 def _row(index: int, result: Kill) -> str:
     d = result.defect
     if result.caught:
@@ -45,7 +49,7 @@ def _row(index: int, result: Kill) -> str:
     run = f"{d.profile}{' + fuzz' if result.fuzz else ''}"
     key = "" if d.keys.api_key == "bsk_test_default" else f" ({d.keys.api_key})"
     return (
-        f"| {index} | `{d.name}` | {d.area} | {d.summary} | {run}{key} | "
+        f"| {index} | `{d.name}` | {d.area} | {_cell(d.summary)} | {run}{key} | "
         f"{_rules(sorted(d.expected))} | {_rules(result.violated, d.expected)} | "
         f"{verdict} | {result.seconds:.1f} |"
     )
