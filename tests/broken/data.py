@@ -276,3 +276,14 @@ def order_ascending(mock: WSGIApp) -> WSGIApp:
         return oldest_first[start : start + size], len(entries)
 
     return ListingRewrite(mock, paginate)
+
+
+@defect("BALANCE-NON-NEGATIVE")
+def balance_net_of_credit_line(mock: WSGIApp) -> WSGIApp:
+    """`balance_after_usd` is reported net of a $50 credit line, so a low wallet shows negative."""
+
+    def rewrite(item: Item) -> Item:
+        item["balance_after_usd"] = round(item["balance_after_usd"] - 50, 2)
+        return item
+
+    return ItemRewrite(mock, rewrite)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 from tests.broken.registry import defect
@@ -135,3 +136,22 @@ def offset_int32_overflow_documented(mock: WSGIApp) -> WSGIApp:
     but a 500 is never acceptable: Schemathesis' boundary values find it.
     """
     return _Int32Offset(mock)
+
+
+class _HugePageDrop(Middleware):
+    def handle(self, environ: Environ) -> Reply:
+        page = dict(query_pairs(environ)).get("page", "")
+        if page.isascii() and page.isdigit() and len(page.lstrip("0")) > 19:
+            # int64 parse overflow kills the worker: the connection just closes.
+            # (Writing the reply below then fails quietly: werkzeug drops the connection.)
+            sock = environ.get("werkzeug.socket")
+            if sock is not None:
+                sock.shutdown(socket.SHUT_RDWR)
+            return error_reply(500, "api_error", "worker died")
+        return self.forward(environ)
+
+
+@defect("HTTP-RESPONDS")
+def huge_page_drops_connection(mock: WSGIApp) -> WSGIApp:
+    """A `page` beyond 64 bits crashes the worker process: the connection closes, no answer."""
+    return _HugePageDrop(mock)

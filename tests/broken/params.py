@@ -328,3 +328,15 @@ class _ErrorCode(Middleware):
 def error_extra_code(mock: WSGIApp) -> WSGIApp:
     """Error envelopes carry an extra numeric `code` next to `type`, `message`, `param`."""
     return _ErrorCode(mock)
+
+
+@defect("ENDPOINT-200", profile="documented")
+def page_required(mock: WSGIApp) -> WSGIApp:
+    """`page` is a required parameter: a plain GET without a query string is a 400."""
+
+    def rewrite(pairs: Pairs) -> Reply | None:
+        if not any(k == "page" for k, _ in pairs):
+            return error_reply(400, "invalid_request_error", "page is required", "page")
+        return None
+
+    return QueryRewrite(mock, rewrite)
