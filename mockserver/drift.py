@@ -79,6 +79,7 @@ class Drift:
         self._lock = threading.Lock()
         self._settings: _Settings | None = None
         self._served = 0
+        self._views: dict[tuple[int, int], Ledger] = {}  # one object per cut: caches stay warm
 
     @property
     def active(self) -> bool:
@@ -102,11 +103,13 @@ class Drift:
                 hold_back, per_request, frozenset(accounts) if accounts is not None else None
             )
             self._served = 0
+            self._views.clear()
 
     def stop(self) -> None:
         with self._lock:
             self._settings = None
             self._served = 0
+            self._views.clear()
 
     def state(self) -> dict[str, object]:
         settings = self._settings
@@ -137,7 +140,11 @@ class Drift:
                 return ledger
             hidden = max(0, settings.hold_back - self._served * settings.per_request)
             self._served += 1
-        return visible_prefix(ledger, hidden)
+            key = (id(ledger), hidden)
+            view = self._views.get(key)
+            if view is None:
+                view = self._views[key] = visible_prefix(ledger, hidden)
+        return view
 
     def bind(self, store: LedgerSource) -> DriftingSource:
         return DriftingSource(store, self)

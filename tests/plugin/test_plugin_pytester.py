@@ -60,6 +60,10 @@ def test_make_ledger(make_ledger):
     assert len(model.entries) == 12 == model.query(page_size=50)["total"]
 
 
+def test_session_server_is_shared(ledger_session_server, ledger_server):
+    assert ledger_session_server.base_url == ledger_server.base_url
+
+
 def test_seed(ledger_seed, ledger_config):
     assert ledger_seed is None or ledger_config.seed == ledger_seed
 """
@@ -69,7 +73,7 @@ def test_public_fixtures_in_a_fresh_project(pytester: pytest.Pytester) -> None:
     pytester.makeini(INI.format(extra=""))
     pytester.makepyfile(test_user=USER_TESTS)
     result = pytester.runpytest_inprocess("-q")
-    result.assert_outcomes(passed=7)
+    result.assert_outcomes(passed=8)
 
 
 def test_unknown_marker_option_is_a_usage_error(pytester: pytest.Pytester) -> None:
