@@ -8,7 +8,10 @@ The raw query string is parsed here rather than through Werkzeug's lenient
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
 from urllib.parse import parse_qsl
 
 from .kinds import KINDS
@@ -40,36 +43,44 @@ def _integer(name: str, text: str, maximum: int) -> int:
     return int(digits)
 
 
+def _kind(text: str) -> str:
+    if text not in KINDS:
+        raise ParamError("kind", f"kind must be one of {', '.join(KINDS)} (one per request)")
+    return text
+
+
+def _timestamp(name: str, text: str) -> Fraction:
+    try:
+        return parse_instant(text)
+    except TimestampError as error:
+        raise ParamError(name, f"{name} is not a valid timestamp: {error}") from None
+
+
+_PARSERS: dict[str, Callable[[str], object]] = {
+    "page": lambda text: _integer("page", text, MAX_PAGE),
+    "page_size": lambda text: _integer("page_size", text, MAX_PAGE_SIZE),
+    "kind": _kind,
+    "since": lambda text: _timestamp("since", text),
+    "until": lambda text: _timestamp("until", text),
+}
+
+
 def parse_query(raw_query: str) -> Query:
-    """Validate a WSGI ``QUERY_STRING`` (latin-1 text of the raw bytes) into a ``Query``."""
+    """Validate a WSGI ``QUERY_STRING`` (latin-1 text of the raw bytes) into a ``Query``.
+
+    Parameters are judged one by one in contract order, a repeat being one way of
+    being bad, so the error always names the first bad one.
+    """
     text = raw_query.encode("latin-1", "replace").decode("utf-8", "replace")
     values: dict[str, list[str]] = {name: [] for name in _ORDER}
     for name, value in parse_qsl(text, keep_blank_values=True, errors="replace"):
         if name in values:
             values[name].append(value)
+    parsed: dict[str, Any] = {}
     for name in _ORDER:
-        if len(values[name]) > 1:
-            raise ParamError(name, f"{name} was given {len(values[name])} times; give it once")
-    given = {name: found[0] for name, found in values.items() if found}
-
-    page = _integer("page", given["page"], MAX_PAGE) if "page" in given else 1
-    page_size = (
-        _integer("page_size", given["page_size"], MAX_PAGE_SIZE) if "page_size" in given else 50
-    )
-    kind = given.get("kind")
-    if kind is not None and kind not in KINDS:
-        raise ParamError("kind", f"kind must be one of {', '.join(KINDS)} (one per request)")
-    bounds = {}
-    for name in ("since", "until"):
-        if name in given:
-            try:
-                bounds[name] = parse_instant(given[name])
-            except TimestampError as error:
-                raise ParamError(name, f"{name} is not a valid timestamp: {error}") from None
-    return Query(
-        page=page,
-        page_size=page_size,
-        kind=kind,
-        since=bounds.get("since"),
-        until=bounds.get("until"),
-    )
+        found = values[name]
+        if len(found) > 1:
+            raise ParamError(name, f"{name} was given {len(found)} times; give it once")
+        if found:
+            parsed[name] = _PARSERS[name](found[0])
+    return Query(**parsed)
