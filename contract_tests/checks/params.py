@@ -145,6 +145,7 @@ ERROR_ORDER_CASES: tuple[tuple[list[tuple[str, str]], str], ...] = (
     ([("until", "bad"), ("kind", "topup"), ("kind", "topup")], "kind"),
     ([("until", "x"), ("since", "x"), ("kind", "x"), ("page_size", "x"), ("page", "x")], "page"),
     ([("until", GOOD_TIME), ("until", GOOD_TIME), ("page", "1"), ("page", "1")], "page"),
+    ([("page", "0"), ("page_size", "10"), ("page_size", "10")], "page"),
 )
 
 
