@@ -10,6 +10,7 @@ from mockserver.kinds import KINDS
 from mockserver.timestamps import TimestampError, parse_instant
 from tests.broken.registry import defect
 from tests.broken.wsgi import (
+    ENDPOINT,
     Environ,
     Middleware,
     Pairs,
@@ -340,3 +341,32 @@ def page_required(mock: WSGIApp) -> WSGIApp:
         return None
 
     return QueryRewrite(mock, rewrite)
+
+
+@defect("PARAM-ERROR-ORDER")
+def repeats_judged_first(mock: WSGIApp) -> WSGIApp:
+    """Repeats are rejected in a first pass, before any value is judged.
+
+    `page=0&page_size=10&page_size=10` then names `page_size` instead of `page`
+    (the mock itself had this bug until commit 27dea35).
+    """
+
+    def rewrite(pairs: Pairs) -> Reply | None:
+        names = [k for k, _ in pairs]
+        for name in _ORDER:
+            if names.count(name) > 1:
+                return error_reply(400, "invalid_request_error", f"{name} given twice", name)
+        return None
+
+    return _FirstPass(mock, rewrite)
+
+
+class _FirstPass(QueryRewrite):
+    """A query rewrite whose early answer comes before the mock's own 400s (not after)."""
+
+    def handle(self, environ: Environ) -> Reply:
+        early = self.rewrite(query_pairs(environ))
+        if environ.get("PATH_INFO") == ENDPOINT and isinstance(early, Reply):
+            original = self.forward(environ)
+            return early if original.status in (200, 400) else original
+        return super().handle(environ)

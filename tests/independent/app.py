@@ -23,6 +23,7 @@ __all__ = ["BUGS", "ENDPOINT", "IndependentApp", "dumps"]
 ENDPOINT = "/api/v1/me/billing/transactions"
 KINDS = ("topup", "refund", "admin_credit", "admin_debit", "subscription_renew")
 PARAMS = ("page", "page_size", "kind", "since", "until")
+TIMES = ("since", "until")
 MAX_PAGE = 2**31 - 1
 MAX_PAGE_SIZE = 200
 
@@ -183,28 +184,37 @@ class IndependentApp:
                 continue
             name, _, value = part.partition("=")
             seen.setdefault(unquote_plus(name), []).append(unquote_plus(value))
+        # One parameter at a time, in contract order; a repeat is one way of being bad.
         for name in PARAMS:
             if len(seen.get(name, [])) > 1:
                 raise BadParam(name, f"give {name} once")
+            if name in seen:
+                self.check_value(name, seen[name][0])
         given = {name: seen[name][0] for name in PARAMS if name in seen}
-        page = _integer("page", given["page"], MAX_PAGE) if "page" in given else 1
-        size = (
-            _integer("page_size", given["page_size"], MAX_PAGE_SIZE) if "page_size" in given else 50
-        )
+        page = int(given.get("page", "1"))
+        size = int(given.get("page_size", "50"))
         kind = given.get("kind")
         if kind is not None and "kind-case-insensitive" in self.bugs:
             kind = kind.strip().lower()
-        if kind is not None and kind not in KINDS:
-            raise BadParam("kind", f"kind must be one of {', '.join(KINDS)}")
-        bounds: dict[str, Fraction | None] = {"since": None, "until": None}
-        for name in ("since", "until"):
-            if name in given:
-                try:
-                    bounds[name] = _instant(given[name])
-                except ValueError as error:
-                    hint = " (send '+' as %2B)" if " " in given[name] else ""
-                    raise BadParam(name, f"{name}: {error}{hint}") from None
+        bounds = {name: _instant(given[name]) if name in given else None for name in TIMES}
         return {"page": page, "page_size": size, "kind": kind, **bounds}
+
+    def check_value(self, name: str, value: str) -> None:
+        if name == "page":
+            _integer(name, value, MAX_PAGE)
+        elif name == "page_size":
+            _integer(name, value, MAX_PAGE_SIZE)
+        elif name == "kind":
+            if "kind-case-insensitive" in self.bugs:
+                value = value.strip().lower()
+            if value not in KINDS:
+                raise BadParam("kind", f"kind must be one of {', '.join(KINDS)}")
+        else:
+            try:
+                _instant(value)
+            except ValueError as error:
+                hint = " (send '+' as %2B)" if " " in value else ""
+                raise BadParam(name, f"{name}: {error}{hint}") from None
 
     # -- listing ---------------------------------------------------------------
 
