@@ -234,7 +234,7 @@ def refund_source_extra_tokens(mock: WSGIApp) -> WSGIApp:
     return ItemRewrite(mock, rewrite)
 
 
-@defect("PAGE-CONCAT", keys=TIES_KEYS)
+@defect("PAGE-CONCAT", keys=TIES_KEYS, quick=False)
 def ties_unstable_order(mock: WSGIApp) -> WSGIApp:
     """`ORDER BY created_at DESC` only: entries sharing a second come back in a different
     order on every page, so across pages some repeat and others are never listed."""
@@ -251,7 +251,7 @@ def ties_unstable_order(mock: WSGIApp) -> WSGIApp:
     return ListingRewrite(mock, paginate)
 
 
-@defect("PAGE-CONCAT", profile="documented")
+@defect("PAGE-CONCAT", profile="documented", quick=False)
 def pages_from_oldest(mock: WSGIApp) -> WSGIApp:
     """Each page is sorted newest first, but pages are cut from the oldest end (page 1 = oldest).
 

@@ -182,7 +182,7 @@ def _plain_pages(entries: Items, page: int, size: int) -> tuple[Items, int]:
     return entries[start : start + size], len(entries)
 
 
-@defect("FILTER-KIND", profile="documented")
+@defect("FILTER-KIND", profile="documented", quick=False)
 def kind_prefix_match(mock: WSGIApp) -> WSGIApp:
     """`kind` is matched by prefix (`LIKE 'admin%'`): `admin_credit` also lists admin debits."""
     return _AdminPrefix(mock, _plain_pages)

@@ -34,7 +34,10 @@ def serving(app: WSGIApp) -> Iterator[str]:
         threaded=True,
         request_handler=_QuietHandler,
     )
-    thread = threading.Thread(target=server.serve_forever, name="broken-impl", daemon=True)
+    # A short poll interval: `shutdown()` waits for the loop to notice (0.5 s by default).
+    thread = threading.Thread(
+        target=server.serve_forever, args=(0.01,), name="broken-impl", daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}{API_ROOT}"

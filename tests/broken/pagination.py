@@ -122,13 +122,13 @@ class _Int32Offset(Middleware):
         return self.forward(environ)
 
 
-@defect("PAGE-MAX")
+@defect("PAGE-MAX", quick=False)
 def offset_int32_overflow(mock: WSGIApp) -> WSGIApp:
     """The row offset `(page - 1) * page_size` is a 32-bit int: deep pages crash with 500."""
     return _Int32Offset(mock)
 
 
-@defect("OPENAPI-NO-SERVER-ERROR", profile="documented", fuzz=True)
+@defect("OPENAPI-NO-SERVER-ERROR", profile="documented", fuzz=True, quick=False)
 def offset_int32_overflow_documented(mock: WSGIApp) -> WSGIApp:
     """Same 32-bit offset crash, checked with the documented profile (only fuzzing sees it).
 

@@ -223,7 +223,7 @@ class _FastApi422(Middleware):
         return json_reply(422, {"detail": detail})
 
 
-@defect("PAGE-400-RANGE", "PAGE-SIZE-400-RANGE", profile="documented")
+@defect("PAGE-400-RANGE", "PAGE-SIZE-400-RANGE", profile="documented", quick=False)
 def fastapi_422(mock: WSGIApp) -> WSGIApp:
     """Framework default validation: `422 {"detail": [...]}` instead of the documented 400."""
     return _FastApi422(mock)
@@ -343,7 +343,7 @@ def page_required(mock: WSGIApp) -> WSGIApp:
     return QueryRewrite(mock, rewrite)
 
 
-@defect("PARAM-ERROR-ORDER")
+@defect("PARAM-ERROR-ORDER", quick=False)
 def repeats_judged_first(mock: WSGIApp) -> WSGIApp:
     """Repeats are rejected in a first pass, before any value is judged.
 

@@ -2,9 +2,10 @@
 
 A defect is data: its name, what is wrong (the docstring of its builder), the
 rule ids the contract suite must report for it, the profile and the keys it is
-checked with, and whether the stateful checks catch it (`fuzz=False`) or it
-takes Schemathesis (`fuzz=True`). `build(mock)` wraps the real mock's WSGI app
-in the one defect.
+checked with, whether the stateful checks catch it (`fuzz=False`) or it
+takes Schemathesis (`fuzz=True`), and whether the default test run includes it
+(`quick`; every defect runs under `-m slow` and in the report). `build(mock)`
+wraps the real mock's WSGI app in the one defect.
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ class Defect:
     fuzz: bool = False
     keys: KeySet = BUILTIN_KEYS
     max_examples: int = 25
+    quick: bool = True
 
     def app(self) -> WSGIApp:
         """The mock with this one defect."""
@@ -99,8 +101,13 @@ def defect(
     fuzz: bool = False,
     keys: KeySet = BUILTIN_KEYS,
     max_examples: int = 25,
+    quick: bool = True,
 ) -> Callable[[Callable[[WSGIApp], WSGIApp]], Callable[[WSGIApp], WSGIApp]]:
-    """Register a builder; its docstring's first paragraph is the defect's summary."""
+    """Register a builder; its docstring's first paragraph is the defect's summary.
+
+    `quick=False` keeps a variant whose rule another defect already proves out
+    of the default test run (time budget); `-m slow` and the report run it.
+    """
 
     def register(build: Callable[[WSGIApp], WSGIApp]) -> Callable[[WSGIApp], WSGIApp]:
         doc = inspect.getdoc(build) or ""
@@ -117,6 +124,7 @@ def defect(
                 fuzz=fuzz,
                 keys=keys,
                 max_examples=max_examples,
+                quick=quick,
             )
         )
         return build

@@ -47,6 +47,8 @@ def _row(index: int, result: Kill) -> str:
     else:
         verdict = "**NO**"
     run = f"{d.profile}{' + fuzz' if result.fuzz else ''}"
+    if not d.quick:
+        run += ", slow only"
     key = "" if d.keys.api_key == "bsk_test_default" else f" ({d.keys.api_key})"
     return (
         f"| {index} | `{d.name}` | {d.area} | {_cell(d.summary)} | {run}{key} | "
