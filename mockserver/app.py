@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
@@ -103,6 +104,22 @@ _StartResponse = Callable[..., Any]
 _WsgiApp = Callable[[dict[str, Any], _StartResponse], Iterable[bytes]]
 
 
+def _canonical_target(environ: dict[str, Any]) -> bool:
+    """Whether the path as sent (before the server decoded it) names a route at all.
+
+    Servers hand the app a decoded, sometimes slash-merged ``PATH_INFO``; the
+    contract's paths are exact, so ``//`` or an encoded ``/`` (``%2F``) anywhere
+    in the raw target is an unknown path, not a spelling of a known one.
+    """
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if not raw:
+        return True
+    path = raw.split("?", 1)[0]
+    if "://" in path:  # absolute-form request target
+        path = urlsplit(path).path
+    return "//" not in path and "%2f" not in path.lower()
+
+
 class _FastPath:
     """The hot endpoint answered straight from WSGI; everything else goes to Flask.
 
@@ -133,6 +150,12 @@ class _FastPath:
 
     def __call__(self, environ: dict[str, Any], start_response: _StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD")
+        if not _canonical_target(environ):
+            body = error_body("not_found_error", "no such endpoint")
+            start_response(
+                "404 NOT FOUND", [("Content-Type", JSON), ("Content-Length", str(len(body)))]
+            )
+            return _NO_BODY if method == "HEAD" else (body,)
         if (
             environ.get("PATH_INFO") != TRANSACTIONS_PATH
             or method not in ("GET", "HEAD")
@@ -191,6 +214,7 @@ def create_app(
     bounds the cache of whole answers (0 turns it off; drift turns it off).
     """
     app = Flask(__name__)
+    app.url_map.merge_slashes = False  # '/a//b' is an unknown path (404), not a redirect
     store = LedgerStore(config if config is not None else builtin_config())
     app.extensions[EXTENSION] = store
     mock = layers(journal=journal, faults=faults, drift=drift, control=control)

@@ -44,14 +44,28 @@ def test_other_methods_are_405_with_allow(client: FlaskClient, method: str) -> N
 
 @pytest.mark.parametrize(
     "path",
-    [TRANSACTIONS + "/", "/", "/api/v1", "/api/v1/me/billing", "/api/v2/me/billing/transactions"],
+    [
+        TRANSACTIONS + "/",
+        "/",
+        "/api/v1",
+        "/api/v1/me/billing",
+        "/api/v2/me/billing/transactions",
+        "/api//v1/me/billing/transactions",
+        "/api/v1/me/billing//transactions",
+        "//api/v1/me/billing/transactions",
+        "/api/v1/me%2Fbilling/transactions",
+        "/api/v1/me%2fbilling/transactions",
+        "/__mock/journal",
+    ],
 )
 def test_unknown_paths_are_404_whatever_the_key(client: FlaskClient, path: str) -> None:
     for headers in ({}, bearer("nope"), bearer()):
-        response = client.get(path, headers=headers)
-        assert response.status_code == 404
-        assert response.content_type == "application/json"
-        assert _error(response)["type"] == "not_found_error"
+        for method in ("GET", "HEAD", "POST"):
+            response = client.open(path, method=method, headers=headers)
+            assert response.status_code == 404, (method, path)
+            assert response.content_type == "application/json"
+            if method != "HEAD":
+                assert _error(response)["type"] == "not_found_error"
 
 
 def test_405_comes_before_auth(client: FlaskClient) -> None:

@@ -100,3 +100,28 @@ def test_ctrl_c_stops_cleanly() -> None:
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=30)
     assert process.returncode == 0 and "Traceback" not in err, err
+
+
+def test_non_canonical_paths_are_404_over_real_http() -> None:
+    with running_mock() as url:
+        port = urlsplit(url).port
+        assert port is not None
+        for target in (
+            "/api//v1/me/billing/transactions",
+            "//api/v1/me/billing/transactions",
+            "/api/v1/me%2Fbilling/transactions",
+            "/api/v1/me/billing/transactions/",
+        ):
+            raw = (
+                f"GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                "Authorization: Bearer bsk_test_default\r\n\r\n"
+            ).encode()
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+                sock.sendall(raw)
+                reply = b""
+                while chunk := sock.recv(65536):
+                    reply += chunk
+            head, _, body = reply.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 404"), (target, head)
+            assert b"Content-Type: application/json" in head
+            assert b'"not_found_error"' in body
