@@ -22,7 +22,25 @@ _INSTANT = re.compile(
     re.ASCII,
 )
 # What an unencoded '+' offset looks like once the query string decoder turned it into a space.
-_SPACE_OFFSET = re.compile(r".*[0-9] [0-9]{2}:[0-9]{2}", re.ASCII | re.DOTALL)
+_SPACE_OFFSET = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)? [0-9]{2}:[0-9]{2}",
+    re.ASCII,
+)
+
+
+# Digits of a fraction of a second kept as they are; any further non-zero digit is
+# kept as one "sticky" unit just below them. Every comparison with an instant of
+# fewer digits (whole-second entries included) then comes out exactly as it would
+# with all the digits, and a fraction of any length costs the same to parse.
+_EXACT_DIGITS = 60
+
+
+def _fraction(digits: str) -> Fraction:
+    head = digits[:_EXACT_DIGITS]
+    value = Fraction(int(head), 10 ** len(head))
+    if digits[_EXACT_DIGITS:].strip("0"):
+        value += Fraction(1, 10 ** (_EXACT_DIGITS + 1))
+    return value
 
 
 class TimestampError(ValueError):
@@ -50,7 +68,7 @@ def parse_instant(text: str) -> Fraction:
         raise TimestampError("the time of day is out of range")
     seconds += hour * 3600 + minute * 60 + second
     if match["frac"]:
-        seconds += Fraction(int(match["frac"]), 10 ** len(match["frac"]))
+        seconds += _fraction(match["frac"])
     offset = match["offset"]
     if offset and offset not in "Zz":
         off_hour, off_minute = int(offset[1:3]), int(offset[4:6])

@@ -57,9 +57,24 @@ def test_rejected_forms(text: str) -> None:
 def test_unencoded_plus_is_explained() -> None:
     with pytest.raises(TimestampError, match="%2B"):
         parse_instant("2026-05-21T00:00:00 02:00")
+    with pytest.raises(TimestampError, match="%2B"):
+        parse_instant("2026-05-21T00:00:00.25 02:00")
+    with pytest.raises(TimestampError) as caught:
+        parse_instant("2026-05-21 00:00")  # a space for T, not an offset
+    assert "%2B" not in str(caught.value)
 
 
 def test_formatting_round_trips() -> None:
     assert format_utc(1779372491) == "2026-05-21T14:08:11Z"
     assert parse_instant(format_utc(1779372491)) == 1779372491
     assert format_utc_date(1779372491) == "2026-05-21"
+
+
+@pytest.mark.parametrize(
+    ("fraction", "expected_ceil"),
+    [("0" * 5000, MAY_21), ("0" * 5000 + "1", MAY_21 + 1), ("9" * 10_000, MAY_21 + 1)],
+)
+def test_fractions_of_any_length_compare_exactly(fraction: str, expected_ceil: int) -> None:
+    instant = parse_instant(f"2026-05-21T00:00:00.{fraction}Z")
+    assert -(-instant // 1) == expected_ceil
+    assert MAY_21 <= instant < MAY_21 + 1
