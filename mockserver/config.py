@@ -30,6 +30,8 @@ __all__ = [
 DEFAULT_SEED = 20260521
 DEFAULT_NOW = "2026-06-01T00:00:00Z"
 _MAX_SIZE = 5_000_000
+_EARLIEST_NOW = int(parse_instant("2000-01-01"))
+_LATEST_NOW = int(parse_instant("9000-01-01"))
 _DOCS_NEWEST_TEXT = "2026-05-21T14:08:11Z"
 _DOCS_NEWEST = int(parse_instant(_DOCS_NEWEST_TEXT))
 
@@ -57,6 +59,8 @@ class MockConfig:
     accounts: tuple[AccountSpec, ...] = ()
 
     def __post_init__(self) -> None:
+        if not _EARLIEST_NOW <= self.now <= _LATEST_NOW:
+            raise ConfigError("now must be between 2000-01-01 and 9000-01-01")
         names = [account.name for account in self.accounts]
         if len(set(names)) != len(names):
             raise ConfigError("account names must be unique")
@@ -134,7 +138,7 @@ def _account(name: str, table: Any) -> AccountSpec:
         if not 0 <= size <= _MAX_SIZE:
             raise ConfigError(f"{where}.size must be between 0 and {_MAX_SIZE}")
     plan = table.get("plan")
-    if plan is not None and plan not in PLAN_PRICES_CENTS:
+    if plan is not None and (not isinstance(plan, str) or plan not in PLAN_PRICES_CENTS):
         raise ConfigError(f"{where}.plan must be one of {', '.join(PLAN_PRICES_CENTS)}")
     try:
         scenario = get_scenario(scenario_name, size=size, plan=plan)

@@ -9,7 +9,17 @@ from dataclasses import dataclass, replace
 
 from .kinds import PLAN_PRICES_CENTS
 
-__all__ = ["BUILTIN_SCENARIOS", "DOCS_EXAMPLE_ITEMS", "Scenario", "ScenarioError", "get_scenario"]
+__all__ = [
+    "BUILTIN_SCENARIOS",
+    "DOCS_EXAMPLE_ITEMS",
+    "MAX_SPAN_DAYS",
+    "Scenario",
+    "ScenarioError",
+    "get_scenario",
+]
+
+
+MAX_SPAN_DAYS = 36_500
 
 
 class ScenarioError(ValueError):
@@ -34,13 +44,15 @@ class Scenario:
     def __post_init__(self) -> None:
         if self.size < 0:
             raise ScenarioError(f"scenario {self.name!r}: size must be >= 0, got {self.size}")
-        if self.span_days < 1:
-            raise ScenarioError(f"scenario {self.name!r}: span_days must be >= 1")
+        if not 1 <= self.span_days <= MAX_SPAN_DAYS:
+            raise ScenarioError(
+                f"scenario {self.name!r}: span_days must be between 1 and {MAX_SPAN_DAYS}"
+            )
         if self.plan not in PLAN_PRICES_CENTS:
             plans = ", ".join(PLAN_PRICES_CENTS)
             raise ScenarioError(f"scenario {self.name!r}: plan must be one of {plans}")
-        if self.docs_example and self.size != 47:
-            raise ScenarioError("scenario 'docs' has exactly 47 entries; do not set its size")
+        if self.docs_example and (self.size, self.plan, self.span_days) != (47, "starter", 540):
+            raise ScenarioError("scenario 'docs' is fixed: set only its keys")
 
 
 BUILTIN_SCENARIOS: dict[str, Scenario] = {
