@@ -10,7 +10,7 @@ import datetime as _dt
 import re
 from fractions import Fraction
 
-__all__ = ["TimestampError", "format_utc", "format_utc_date", "parse_instant"]
+__all__ = ["TimestampError", "format_utc", "parse_instant"]
 
 _EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
 
@@ -83,8 +83,3 @@ def format_utc(epoch_seconds: int) -> str:
     """Render whole epoch seconds as the contract's ``YYYY-MM-DDTHH:MM:SSZ``."""
     moment = _dt.datetime(1970, 1, 1) + _dt.timedelta(seconds=int(epoch_seconds))
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def format_utc_date(epoch_seconds: int) -> str:
-    """Render the UTC calendar date of whole epoch seconds as ``YYYY-MM-DD``."""
-    return _dt.date.fromordinal(_EPOCH_ORDINAL + int(epoch_seconds) // 86400).isoformat()

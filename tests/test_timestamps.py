@@ -4,7 +4,7 @@ from fractions import Fraction
 
 import pytest
 
-from mockserver.timestamps import TimestampError, format_utc, format_utc_date, parse_instant
+from mockserver.timestamps import TimestampError, format_utc, parse_instant
 
 MAY_21 = 1779321600  # 2026-05-21T00:00:00Z
 
@@ -67,7 +67,6 @@ def test_unencoded_plus_is_explained() -> None:
 def test_formatting_round_trips() -> None:
     assert format_utc(1779372491) == "2026-05-21T14:08:11Z"
     assert parse_instant(format_utc(1779372491)) == 1779372491
-    assert format_utc_date(1779372491) == "2026-05-21"
 
 
 @pytest.mark.parametrize(
