@@ -1,6 +1,6 @@
 """The columnar ledger: one numpy array per field, details rendered on demand.
 
-A million entries as dicts cost ~690 MB; as these arrays they cost ~37 bytes each.
+A million entries as dicts cost ~690 MB; as these arrays they cost 33 bytes each.
 Everything a response needs beyond the arrays (receipt ids, card brands, notes) is
 derived from the account seed and the entry's position when it is served.
 """
