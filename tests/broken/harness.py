@@ -7,9 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from werkzeug.serving import WSGIRequestHandler, make_server
-
 from contract_tests.report import Report
+from tests.broken.keepalive import KeepAliveServer
 from tests.broken.registry import BUILTIN_KEYS, KeySet
 from tests.broken.wsgi import WSGIApp
 
@@ -19,21 +18,15 @@ API_ROOT = "/api/v1"
 SEED = 20240521
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
-
-
 @contextmanager
 def serving(app: WSGIApp) -> Iterator[str]:
-    """Serve `app` on 127.0.0.1 (port 0, threaded); yield the base URL `.../api/v1`."""
-    server = make_server(
-        "127.0.0.1",
-        0,
-        app,
-        threaded=True,
-        request_handler=_QuietHandler,
-    )
+    """Serve `app` on 127.0.0.1 (port 0, a thread per connection); yield `.../api/v1`.
+
+    The server is `KeepAliveServer` rather than werkzeug's `make_server(...,
+    threaded=True)`: werkzeug closes every connection, which made each run
+    about a third slower (see `tests.broken.keepalive`).
+    """
+    server = KeepAliveServer(("127.0.0.1", 0), app)
     # A short poll interval: `shutdown()` waits for the loop to notice (0.5 s by default).
     thread = threading.Thread(
         target=server.serve_forever, args=(0.01,), name="broken-impl", daemon=True
