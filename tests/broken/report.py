@@ -2,7 +2,7 @@
 
     python -m tests.broken.report                 # as the default tests run it
     python -m tests.broken.report --fuzz          # the whole suite on every defect
-    python -m tests.broken.report --write docs/kill-table.md
+    python -m tests.broken.report --write docs/kill-table.md   # keeps the prose above the marker
 
 Each row: the defect, the rule(s) the suite must report, the rules it did
 report (expected ones in bold), and whether it was caught (exit 1 with every
@@ -26,7 +26,9 @@ from tests.broken.decided import DECIDED_RULES, decided_only_app
 from tests.broken.harness import check
 from tests.broken.kill import KNOWN_GAPS, Kill, kill
 
-__all__ = ["main", "render"]
+__all__ = ["MARKER", "main", "render", "write"]
+
+MARKER = "<!-- kill-table: generated below by python -m tests.broken.report -->"
 
 
 def _rules(rules: Iterable[str], bold: frozenset[str] = frozenset()) -> str:
@@ -164,14 +166,29 @@ def render(*, fuzz: bool) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--fuzz", action="store_true", help="run the whole suite on each defect")
-    parser.add_argument("--write", metavar="PATH", help="also write the table to PATH")
+    parser.add_argument(
+        "--write",
+        metavar="PATH",
+        help=f"also write the table to PATH, below its {MARKER!r} line if it has one",
+    )
     args = parser.parse_args(argv)
     text = render(fuzz=args.fuzz)
     sys.stdout.write(text)
     if args.write:
-        with open(args.write, "w", encoding="utf-8") as out:
-            out.write(text)
+        write(args.write, text)
     return 0
+
+
+def write(path: str, table: str) -> None:
+    """Replace what follows the marker line of `path` (the hand-written part stays)."""
+    head = ""
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as existing:
+            current = existing.read()
+        if MARKER in current:
+            head = current[: current.index(MARKER) + len(MARKER)] + "\n\n"
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(head + table)
 
 
 if __name__ == "__main__":
