@@ -172,6 +172,23 @@ def timestamp_forms(ctx: Context) -> None:
             form("FILTER-FRACTION", name, text, instant)
         midnight = t - t % 86400
         form("FILTER-BARE-DATE", name, format_instant(midnight)[:10], midnight)
+    # A bare date read at midnight in some other zone only shows if an entry lies
+    # between the two midnights: use the midnights next to the entries closest
+    # to one (latest and earliest time of day), so any such shift is seen.
+    entries_near = (("since", entries[:150]), ("until", entries[-150:]))
+    for name, pool in entries_near:
+        for midnight in _near_midnights(pool):
+            form("FILTER-BARE-DATE", name, format_instant(midnight)[:10], midnight)
+
+
+def _near_midnights(entries: list[Entry]) -> list[Fraction]:
+    """The midnight just after the latest time of day and just before the earliest."""
+    seconds = [_floor(e.instant) for e in entries if e.instant is not None]
+    if not seconds:
+        return []
+    late = max(seconds, key=lambda t: t % 86400)
+    early = min(seconds, key=lambda t: t % 86400)
+    return sorted({late - late % 86400 + 86400, early - early % 86400})
 
 
 @check("FILTER-EMPTY-RANGE")
