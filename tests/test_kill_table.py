@@ -23,11 +23,10 @@ import pytest
 from contract_tests import CATALOG, Profile, Report
 from mockserver import create_app
 from tests.broken import DEFECTS, TIES_KEYS, Defect, mock_app
-from tests.broken.decided import DECIDED_DEVIATIONS, DECIDED_RULES, decided_only_app
+from tests.broken.decided import DECIDED_RULES, decided_only_app
 from tests.broken.filters import empty_range_rejected
 from tests.broken.harness import check
 from tests.broken.kill import KNOWN_GAPS, kill
-from tests.broken.wsgi import WSGIApp
 from tests.independent import INDEPENDENT_KEYS, MUTANT_RULES, IndependentApp
 
 
@@ -96,29 +95,14 @@ def test_defects_base_passes_with_ties_keys() -> None:
     assert report.result("ORDER-TIES-ID-DESC").status == "passed"
 
 
-def _decided_without_empty_range(mock: WSGIApp) -> WSGIApp:
-    app = mock
-    for build, _why in DECIDED_DEVIATIONS:
-        if build is not empty_range_rejected:
-            app = build(app)
-    return app
-
-
 def test_documented_profile_passes_decided_only_differences() -> None:
-    report = check(_decided_without_empty_range(mock_app()), profile="documented", fuzz=True)
+    report = check(decided_only_app(mock_app()), profile="documented", fuzz=True)
     assert report.violations == [], _violations(report)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "suite gap: in the documented profile Schemathesis' coverage phase sends "
-        "since == until (both the OpenAPI example) although map_query is meant to drop "
-        "until; a 400 for since >= until ([decided]) is then an OPENAPI-POSITIVE-ACCEPTED "
-        "violation"
-    ),
-)
 def test_documented_profile_passes_empty_range_400() -> None:
+    """since >= until answered 400 ([decided]): Schemathesis' coverage phase sends
+    since == until; the documented profile must not count its 400 (it did, once)."""
     report = check(empty_range_rejected(mock_app()), profile="documented", fuzz=True)
     assert report.violations == [], _violations(report)
 

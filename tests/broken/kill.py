@@ -14,11 +14,8 @@ __all__ = ["KNOWN_GAPS", "Kill", "kill"]
 # the default tests mark them xfail(strict=True), so closing the gap turns
 # the test red until the entry is removed here.
 KNOWN_GAPS: dict[str, str] = {
-    "bare-date-local-midnight": (
-        "FILTER-BARE-DATE compares one since- and one until- bare date, both the midnight "
-        "of a random entry's own day; a zone shift of +8 h only shows if an entry falls in "
-        "the 8 hours before that midnight, which the default account's data does not have"
-    ),
+    # "bare-date-local-midnight" was one until FILTER-BARE-DATE looked at the
+    # midnights next to the entries nearest to one (contract_tests, this work).
 }
 
 
