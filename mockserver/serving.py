@@ -1,16 +1,30 @@
-"""Running the app on gunicorn (a production WSGI server), embedded.
+"""Running the app on a production WSGI server, embedded: gunicorn, or granian.
 
-The app is built in the arbiter before workers fork (``preload_app``) and the
+The app is built in the parent before workers fork (``preload_app``) and the
 smaller ledgers are generated there, so workers share them copy-on-write.
-The bound address is reported once the sockets exist, which is what makes
-``--port 0`` print the real port.
+The bound address is reported once the listening socket exists, which is what
+makes ``--port 0`` print the real port.
+
+``gunicorn`` (the default) answers even malformed HTTP with the contract's JSON
+envelope (``JsonErrorWorker``). ``granian`` (the ``fast`` extra) parses HTTP in
+Rust and is several times faster, but answers protocol-level garbage itself with
+an empty ``400`` (no Content-Type). For granian the listening socket is made
+here and handed to granian's workers, so ``--port 0`` reports the port every
+worker really accepts on (see ``_serve_granian``).
 """
 
 from __future__ import annotations
 
+import importlib.util
+import multiprocessing
 import os
+import signal
+import socket
 import sys
+import threading
+import time
 from collections.abc import Callable
+from multiprocessing.util import Finalize
 from typing import Any
 
 from flask import Flask
@@ -23,7 +37,29 @@ from .app import PAGE_CACHE
 from .errors import error_body
 from .rendering import item_cache_info
 
-__all__ = ["JsonErrorWorker", "serve"]
+__all__ = [
+    "DEFAULT_SERVER",
+    "FAST_EXTRA_HINT",
+    "SERVERS",
+    "JsonErrorWorker",
+    "ServerUnavailable",
+    "serve",
+    "server_available",
+]
+
+SERVERS = ("gunicorn", "granian")
+DEFAULT_SERVER = "gunicorn"
+FAST_EXTRA_HINT = "pip install 'bytespike-ledger-mock[fast]'"
+
+
+class ServerUnavailable(RuntimeError):
+    """The chosen server is not installed."""
+
+
+def server_available(server: str) -> bool:
+    """Whether ``server`` can be imported (gunicorn always can: it is a dependency)."""
+    return server == "gunicorn" or importlib.util.find_spec(server) is not None
+
 
 _CLIENT_ERROR_STATUS = {
     http_errors.LimitRequestLine: (414, "URI Too Long"),
@@ -98,15 +134,56 @@ def serve(
     host: str,
     port: int,
     workers: int,
-    threads: int = 4,
+    server: str = DEFAULT_SERVER,
+    threads: int | None = None,
     on_ready: Callable[[str, int], None],
     cache_stats: bool = False,
 ) -> None:
     """Serve ``app`` until SIGINT/SIGTERM; ``on_ready(host, port)`` once listening.
 
-    With ``cache_stats`` each worker writes its cache counters to stderr as it exits.
+    ``server`` is ``"gunicorn"`` or ``"granian"`` (``ServerUnavailable`` if it is
+    not installed); ``threads`` is the Python threads per worker (the server's
+    default when ``None``). With ``cache_stats`` each worker writes its cache
+    counters to stderr as it exits.
     """
+    if server == "gunicorn":
+        _serve_gunicorn(
+            app,
+            host=host,
+            port=port,
+            workers=workers,
+            threads=threads or GUNICORN_THREADS,
+            on_ready=on_ready,
+            cache_stats=cache_stats,
+        )
+    elif server == "granian":
+        _serve_granian(
+            app,
+            host=host,
+            port=port,
+            workers=workers,
+            threads=threads or GRANIAN_THREADS,
+            on_ready=on_ready,
+            cache_stats=cache_stats,
+        )
+    else:
+        raise ValueError(f"unknown server {server!r}: one of {', '.join(SERVERS)}")
 
+
+GUNICORN_THREADS = 4
+GRANIAN_THREADS = 1
+
+
+def _serve_gunicorn(
+    app: Flask,
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    on_ready: Callable[[str, int], None],
+    cache_stats: bool,
+) -> None:
     def when_ready(server: Any) -> None:
         bound_host, bound_port = server.LISTENERS[0].sock.getsockname()[:2]
         on_ready(bound_host, bound_port)
@@ -129,3 +206,119 @@ def serve(
     if cache_stats:
         options["worker_exit"] = lambda server, worker: _write_cache_stats(app)
     _EmbeddedGunicorn(app, options).run()
+
+
+_WORKER_STOP_SECONDS = 5.0  # a granian worker's graceful stop, as gunicorn's graceful_timeout
+
+
+def _stop_on_sigterm_only(on_exit: Callable[[], None]) -> None:
+    """In a forked granian worker: stop on the parent's SIGTERM, reliably.
+
+    granian's worker waits for its stop signal in ``threading.Event.wait`` on
+    the main thread while its Rust threads serve; a signal the kernel hands to
+    another thread, or one that comes while the worker is still starting (its
+    parent's handler still installed), is lost and the worker never exits, so
+    neither does ``serve`` (seen in about one stop in ten). Here, right after
+    the fork, SIGTERM and SIGINT are blocked (threads started later inherit the
+    mask) and one thread takes SIGTERM with ``sigwait``: once granian's worker
+    handler is installed it is called (a graceful stop), and the worker exits
+    by itself (after ``on_exit``) if that has not ended it within
+    ``_WORKER_STOP_SECONDS`` or if it was not serving yet. SIGINT stays
+    blocked: Ctrl-C reaches the whole process group, and stopping the workers
+    is their parent's job. (The parent sends SIGKILL after twice that.)
+    """
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    inherited = signal.getsignal(signal.SIGTERM)
+
+    def wait_for_sigterm() -> None:
+        signal.sigwait({signal.SIGTERM})
+        handler = signal.getsignal(signal.SIGTERM)
+        if callable(handler) and handler is not inherited:
+            handler(signal.SIGTERM, None)
+            time.sleep(_WORKER_STOP_SECONDS)  # the worker normally exits meanwhile
+        on_exit()
+        os._exit(0)
+
+    threading.Thread(target=wait_for_sigterm, name="ledger-mock-sigterm", daemon=True).start()
+
+
+def _serve_granian(
+    app: Flask,
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    on_ready: Callable[[str, int], None],
+    cache_stats: bool,
+) -> None:
+    """granian's process manager, serving one listening socket made here.
+
+    On Linux granian has each worker bind the address itself (``SO_REUSEPORT``),
+    so with port 0 every worker would pick a different port, none of them known
+    to the caller. Instead the listener is made (by granian's own ``SocketSpec``,
+    so with its socket options), bound and listening before anything else, its
+    real address goes to ``on_ready``, and granian is handed it through the
+    shared-socket path it takes on other platforms: the workers inherit the
+    descriptor, connections made meanwhile wait in the backlog. Workers are
+    forked, so they share the app and its warmed ledgers copy-on-write, as with
+    gunicorn's preload. This overrides one private method of granian's
+    ``MPServer``; ``tests/test_serve_granian.py`` pins the behaviour and
+    ``pyproject.toml`` the tested granian versions.
+    """
+    try:
+        from granian.constants import Interfaces
+        from granian.log import LogLevels
+        from granian.net import SocketSpec
+        from granian.server.mp import MPServer
+    except ImportError:
+        raise ServerUnavailable(f"--server granian needs granian: {FAST_EXTRA_HINT}") from None
+
+    backlog = 1024
+    # granian's own listener (its socket options), bound now; listening now too, so
+    # connections made as soon as the address is printed wait in the backlog.
+    holder = SocketSpec(host, port, backlog).build()
+    listener = socket.socket(fileno=holder.get_fd())
+    listener.listen(backlog)
+    listener.set_inheritable(True)
+
+    class _PreboundGranian(MPServer):
+        def _init_shared_socket(self) -> None:
+            # What granian's shared-socket path (``AbstractServer._init_shared_socket``
+            # off Linux, then ``MPServer``'s) sets, with the listener bound above.
+            state: Any = self
+            state._ssp = None  # no per-worker bind
+            state._shd = holder
+            state._sfd = listener.fileno()
+            state._sso = listener  # inherited by the forked workers; closed on shutdown
+
+    reported = False
+
+    def report() -> None:  # once per worker, however it exits
+        nonlocal reported
+        if cache_stats and not reported:
+            reported = True
+            _write_cache_stats(app)
+
+    def load() -> Flask:  # in each worker, after the fork
+        Finalize(app, report, exitpriority=10)  # run as a worker returns from its target
+        return app
+
+    bound_host, bound_port = listener.getsockname()[:2]
+    on_ready(bound_host, bound_port)
+    os.register_at_fork(after_in_child=lambda: _stop_on_sigterm_only(report))
+    if "fork" in multiprocessing.get_all_start_methods():
+        # Workers must inherit the socket and the preloaded app, not re-import them.
+        multiprocessing.set_start_method("fork", force=True)
+    server = _PreboundGranian(
+        "mockserver:app",  # only named in logs: ``load`` hands over the built app
+        address=bound_host,
+        port=bound_port,
+        interface=Interfaces.WSGI,
+        workers=workers,
+        blocking_threads=threads,
+        backlog=backlog,
+        log_level=LogLevels.warning,
+        workers_kill_timeout=int(2 * _WORKER_STOP_SECONDS),  # the last resort: SIGKILL
+    )
+    server.serve(target_loader=load, wrap_loader=False)
