@@ -24,14 +24,13 @@ from .faults import Faults
 from .journal import Journal
 from .pagecache import DEFAULT_PAGE_CACHE_BYTES, MAX_KEY_LENGTH, ResponseCache
 from .params import ParamError, parse_query
+from .paths import API_PREFIX, TRANSACTIONS_PATH
 from .query import select
 from .rendering import render_page
 from .store import KeyStatus, LedgerStore
 
 __all__ = ["API_PREFIX", "EXTENSION", "PAGE_CACHE", "TRANSACTIONS_PATH", "create_app"]
 
-API_PREFIX = "/api/v1"
-TRANSACTIONS_PATH = f"{API_PREFIX}/me/billing/transactions"
 EXTENSION = "ledger_mock"
 PAGE_CACHE = "ledger_mock.page_cache"
 JSON = "application/json"
@@ -181,13 +180,14 @@ def _http_error(error: HTTPException) -> WerkzeugResponse:
     response = error.get_response()
     status = error.code or 500
     error_type = _ERROR_TYPES.get(status, "invalid_request_error" if status < 500 else "api_error")
-    message = {404: "no such endpoint", 405: "method not allowed: use GET or HEAD"}.get(
+    message = {404: "no such endpoint", 405: "method not allowed"}.get(
         status, error.description or error.name
     )
+    if status == 405 and request.path == TRANSACTIONS_PATH:  # elsewhere Werkzeug's Allow stands
+        message = "method not allowed: use GET or HEAD"
+        response.headers["Allow"] = "GET, HEAD"
     response.set_data(error_body(error_type, message))
     response.content_type = JSON
-    if status == 405:
-        response.headers["Allow"] = "GET, HEAD"
     response.headers.pop("WWW-Authenticate", None)
     return response
 

@@ -16,7 +16,7 @@ import click
 import orjson
 
 from .app import API_PREFIX, EXTENSION, create_app
-from .config import ConfigError, MockConfig, builtin_config, load_config
+from .config import ConfigError, MockConfig, builtin_config, key_table, load_config
 from .kinds import KINDS
 from .notes import prime as prime_notes
 from .query import Query, select
@@ -69,14 +69,7 @@ def cli() -> None:
 
 
 def _key_rows(store: LedgerStore) -> list[tuple[str, str, str, str, str]]:
-    rows = []
-    for account in store.config.accounts:
-        scenario = account.scenario
-        for key in account.keys:
-            rows.append((key, account.name, scenario.name, str(scenario.size), "active"))
-        for key in account.revoked_keys:
-            rows.append((key, account.name, scenario.name, str(scenario.size), "revoked"))
-    return rows
+    return [(r.key, r.account, r.scenario, str(r.size), r.status) for r in key_table(store.config)]
 
 
 def _print_keys(store: LedgerStore, out: TextIO) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 from .auth import is_token
 from .errors import LedgerMockError
@@ -22,8 +22,10 @@ __all__ = [
     "DEFAULT_SEED",
     "AccountSpec",
     "ConfigError",
+    "KeyRow",
     "MockConfig",
     "builtin_config",
+    "key_table",
     "load_config",
 ]
 
@@ -82,6 +84,31 @@ class MockConfig:
 
     def with_seed(self, seed: int) -> MockConfig:
         return replace(self, seed=seed)
+
+
+class KeyRow(NamedTuple):
+    """One key of a configuration (``ledger-mock keys``, ``GET /__mock/keys``)."""
+
+    key: str
+    account: str
+    scenario: str
+    size: int
+    status: Literal["active", "revoked"]
+
+
+def key_table(config: MockConfig) -> list[KeyRow]:
+    """Every key of ``config``: account by account, active keys before revoked ones."""
+    rows: list[KeyRow] = []
+    for account in config.accounts:
+        scenario = account.scenario
+        rows += [
+            KeyRow(k, account.name, scenario.name, scenario.size, "active") for k in account.keys
+        ]
+        rows += [
+            KeyRow(k, account.name, scenario.name, scenario.size, "revoked")
+            for k in account.revoked_keys
+        ]
+    return rows
 
 
 def builtin_config() -> MockConfig:

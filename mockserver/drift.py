@@ -15,19 +15,59 @@ count, never the wall clock.
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
 
+from .errors import LedgerMockError
 from .ledger import Ledger
 from .store import KeyStatus
 
-__all__ = ["Drift", "DriftError", "DriftingSource", "LedgerSource", "visible_prefix"]
+__all__ = [
+    "MAX_HOLD_BACK",
+    "Drift",
+    "DriftError",
+    "DriftingSource",
+    "LedgerSource",
+    "check_accounts",
+    "visible_prefix",
+]
+
+MAX_HOLD_BACK = 2**63 - 1  # hold_back, per_request: what JSON carries as a signed 64-bit integer
 
 
-class DriftError(ValueError):
-    """Drift settings that cannot be applied."""
+class DriftError(LedgerMockError, ValueError):
+    """Drift settings that cannot be applied; ``param`` names the bad setting."""
+
+    def __init__(self, message: str, *, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
+
+
+def _count(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_HOLD_BACK:
+        raise DriftError(f"{name} must be an integer between 1 and {MAX_HOLD_BACK}", param=name)
+    return value
+
+
+def check_accounts(accounts: Iterable[str] | None, known: Collection[str]) -> frozenset[str] | None:
+    """``accounts`` as a set, every one of them an account of ``known`` (else ``DriftError``)."""
+    if accounts is None:
+        return None
+    if isinstance(accounts, (str, bytes)) or not isinstance(accounts, Iterable):
+        raise DriftError("accounts must be a list of account names", param="accounts")
+    chosen = frozenset(accounts)
+    if not all(isinstance(name, str) for name in chosen):
+        raise DriftError("accounts must be a list of account names", param="accounts")
+    unknown = sorted(chosen - set(known))
+    if unknown:
+        raise DriftError(
+            f"no account named {unknown[0]!r} (known: {', '.join(sorted(known))})",
+            param="accounts",
+        )
+    return chosen
 
 
 class LedgerSource(Protocol):
@@ -93,11 +133,15 @@ class Drift:
     def start(
         self, *, hold_back: int, per_request: int = 1, accounts: frozenset[str] | None = None
     ) -> None:
-        """Hide the newest ``hold_back`` entries, then reveal ``per_request`` per request served."""
-        if isinstance(hold_back, bool) or not isinstance(hold_back, int) or hold_back < 1:
-            raise DriftError("hold_back must be an integer >= 1")
-        if isinstance(per_request, bool) or not isinstance(per_request, int) or per_request < 1:
-            raise DriftError("per_request must be an integer >= 1")
+        """Hide the newest ``hold_back`` entries, then reveal ``per_request`` per request served.
+
+        ``accounts`` limits drift to those accounts (``check_accounts`` checks names
+        against a configuration; ``Drift`` itself does not know one).
+        """
+        _count(hold_back, "hold_back")
+        _count(per_request, "per_request")
+        if accounts is not None:
+            accounts = check_accounts(accounts, accounts)
         with self._lock:
             self._settings = _Settings(
                 hold_back, per_request, frozenset(accounts) if accounts is not None else None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import math
 import socket
 import threading
 import time
@@ -28,7 +29,16 @@ from .errors import LedgerMockError, error_body
 from .journal import FAULT_ENVIRON_KEY
 from .seeding import mix64
 
-__all__ = ["ConnectionDropped", "Fault", "FaultError", "FaultKind", "FaultMiddleware", "Faults"]
+__all__ = [
+    "DEFER_CLOSE_KEY",
+    "ConnectionDropped",
+    "Fault",
+    "FaultError",
+    "FaultKind",
+    "FaultMiddleware",
+    "Faults",
+    "close_socket",
+]
 
 FaultKind = Literal["latency", "rate_limit", "server_error", "unavailable", "drop", "truncate"]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
@@ -38,14 +48,33 @@ _STATUS = {
     "unavailable": ("503 Service Unavailable", "api_error", "service unavailable (injected)"),
 }
 _SOCKET_KEYS = ("werkzeug.socket", "gunicorn.socket")
+# Set in the environ by an outer layer that closes a dropped connection itself, after
+# the journal has recorded it: the client never sees the close before the record.
+DEFER_CLOSE_KEY = "ledger_mock.defer_close"
 _SCALE = float(1 << 64)
+MAX_INT = 2**63 - 1  # nth, seed: what JSON (and orjson) carries as a signed 64-bit integer
+MAX_DELAY = 600.0
+MAX_RETRY_AFTER = 2**31 - 1
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 class FaultError(LedgerMockError, ValueError):
-    """A fault specification that cannot be applied."""
+    """A fault specification that cannot be applied; ``param`` names the bad setting."""
+
+    def __init__(self, message: str, *, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    """A real int or a finite float (not a bool, not a numeric string)."""
+    return _is_int(value) or (isinstance(value, float) and math.isfinite(value))
 
 
 class ConnectionDropped(ConnectionError):
@@ -76,30 +105,34 @@ class Fault:
     retry_after: int = 1
 
     def __post_init__(self) -> None:
-        if self.kind not in FAULT_KINDS:
-            raise FaultError(f"unknown fault kind {self.kind!r} (known: {', '.join(FAULT_KINDS)})")
-        if isinstance(self.nth, int) or not all(
-            isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in self.nth
+        if not isinstance(self.kind, str) or self.kind not in FAULT_KINDS:
+            raise FaultError(
+                f"unknown fault kind {self.kind!r} (known: {', '.join(FAULT_KINDS)})", param="kind"
+            )
+        if not isinstance(self.nth, tuple) or not all(
+            _is_int(n) and 1 <= n <= MAX_INT for n in self.nth
         ):
-            raise FaultError("nth must be a tuple of request numbers >= 1")
+            raise FaultError(f"nth must be request numbers between 1 and {MAX_INT}", param="nth")
         object.__setattr__(self, "nth", tuple(sorted(set(self.nth))))
         if self.fraction is not None:
             if self.nth:
-                raise FaultError("give nth or fraction, not both")
-            if isinstance(self.fraction, bool) or not 0.0 <= float(self.fraction) <= 1.0:
-                raise FaultError(f"fraction must be between 0 and 1, got {self.fraction!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
-            raise FaultError("seed must be an integer")
-        if isinstance(self.delay, bool) or not 0.0 <= float(self.delay) <= 600.0:
-            raise FaultError("delay must be between 0 and 600 seconds")
+                raise FaultError("give nth or fraction, not both", param="fraction")
+            if not _is_number(self.fraction) or not 0.0 <= self.fraction <= 1.0:
+                raise FaultError(
+                    f"fraction must be a number between 0 and 1, got {self.fraction!r}",
+                    param="fraction",
+                )
+        if not _is_int(self.seed) or not 0 <= self.seed <= MAX_INT:
+            raise FaultError(f"seed must be an integer between 0 and {MAX_INT}", param="seed")
+        if not _is_number(self.delay) or not 0.0 <= self.delay <= MAX_DELAY:
+            raise FaultError("delay must be a number of seconds between 0 and 600", param="delay")
         if self.kind == "latency" and self.delay == 0:
-            raise FaultError("a latency fault needs delay > 0")
-        if (
-            isinstance(self.retry_after, bool)
-            or not isinstance(self.retry_after, int)
-            or self.retry_after < 0
-        ):
-            raise FaultError("retry_after must be an integer >= 0")
+            raise FaultError("a latency fault needs delay > 0", param="delay")
+        if not _is_int(self.retry_after) or not 0 <= self.retry_after <= MAX_RETRY_AFTER:
+            raise FaultError(
+                f"retry_after must be an integer between 0 and {MAX_RETRY_AFTER}",
+                param="retry_after",
+            )
 
     def hits(self, number: int) -> bool:
         """Whether request ``number`` (1-based) is one this fault applies to."""
@@ -119,14 +152,15 @@ class Fault:
         """Build from JSON (the control API's ``POST /__mock/faults`` body)."""
         unknown = set(data) - {"kind", "nth", "fraction", "seed", "delay", "retry_after"}
         if unknown:
-            raise FaultError(f"unknown fault setting {sorted(unknown)[0]!r}")
+            name = sorted(unknown)[0]
+            raise FaultError(f"unknown fault setting {name!r}", param=name)
         if "kind" not in data:
-            raise FaultError("a fault needs a kind")
+            raise FaultError("a fault needs a kind", param="kind")
         nth = data.get("nth", ())
-        if isinstance(nth, int) and not isinstance(nth, bool):
+        if _is_int(nth):
             nth = (nth,)
         if not isinstance(nth, (list, tuple)):
-            raise FaultError("nth must be a request number or a list of them")
+            raise FaultError("nth must be a request number or a list of them", param="nth")
         options = {k: data[k] for k in ("fraction", "seed", "delay", "retry_after") if k in data}
         return cls(kind=data["kind"], nth=tuple(nth), **options)
 
@@ -164,7 +198,12 @@ class Faults:
         retry_after: int = 1,
     ) -> Fault:
         """Add a fault: ``inject("rate_limit", nth=1)``, ``inject("drop", fraction=0.2)``."""
-        numbers = (nth,) if isinstance(nth, int) else tuple(nth)
+        if isinstance(nth, int):
+            numbers: tuple[int, ...] = (nth,)
+        elif isinstance(nth, Iterable) and not isinstance(nth, (str, bytes)):
+            numbers = tuple(nth)
+        else:
+            raise FaultError("nth must be a request number or a collection of them", param="nth")
         fault = Fault(
             kind=kind,
             nth=numbers,
@@ -190,7 +229,8 @@ class Faults:
         return tuple(fault for fault, base in faults if fault.hits(number - base))
 
 
-def _close_socket(environ: Mapping[str, Any]) -> None:
+def close_socket(environ: Mapping[str, Any]) -> None:
+    """Shut the request's socket down (werkzeug and gunicorn expose it; else nothing)."""
     for key in _SOCKET_KEYS:
         sock = environ.get(key)
         if isinstance(sock, socket.socket):
@@ -211,7 +251,7 @@ class _Truncated:
             yield self._body
 
     def close(self) -> None:
-        _close_socket(self._environ)
+        close_socket(self._environ)
 
 
 class FaultMiddleware:
@@ -234,7 +274,8 @@ class FaultMiddleware:
             return self.app(environ, start_response)
         environ[FAULT_ENVIRON_KEY] = fault.kind
         if fault.kind == "drop":
-            _close_socket(environ)
+            if not environ.get(DEFER_CLOSE_KEY):
+                close_socket(environ)
             raise ConnectionDropped()
         if fault.kind == "truncate":
             return self._truncate(environ, start_response)
@@ -261,7 +302,8 @@ class FaultMiddleware:
             if close is not None:
                 close()
         status, headers = captured[-1]
-        headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
-        headers.append(("Content-Length", str(len(body))))
+        if not any(k.lower() == "content-length" for k, _ in headers):
+            # The app's own length stands (a HEAD answer declares the GET body's length).
+            headers = [*headers, ("Content-Length", str(len(body)))]
         start_response(status, headers)
         return _Truncated(body[: len(body) // 2], environ)

@@ -13,7 +13,16 @@ from typing import Any
 
 import numpy as np
 
-from .kinds import KINDS, PLAN_PRICES_CENTS, Variant, kind_code
+from .kinds import (
+    ADMIN_CREDITS_CENTS,
+    ADMIN_DEBITS_CENTS,
+    CARD_TOPUPS_CENTS,
+    KINDS,
+    PLAN_PRICES_CENTS,
+    WIRE_TOPUPS_CENTS,
+    Variant,
+    kind_code,
+)
 from .ledger import AccountProfile, Ledger, PinnedDetail
 from .scenarios import DOCS_EXAMPLE_ITEMS, Scenario, ScenarioError
 from .seeding import derive_seed
@@ -26,10 +35,10 @@ __all__ = ["ID_EPOCH", "ID_TICK_SECONDS", "generate_ledger"]
 ID_EPOCH = 1672531200  # 2023-01-01T00:00:00Z
 ID_TICK_SECONDS = 8000
 
-_CARD_TOPUPS_CENTS = np.array([1000, 2000, 2500, 5000, 10000, 20000], dtype=np.int64)
-_WIRE_TOPUPS_CENTS = np.array([50000, 100000, 200000, 250000, 500000], dtype=np.int64)
-_ADMIN_CREDITS_CENTS = np.array([100, 250, 500, 1000, 2500, 5000], dtype=np.int64)
-_ADMIN_DEBITS_CENTS = np.array([100, 250, 500, 1000], dtype=np.int64)
+_CARD_TOPUPS_CENTS = np.array(CARD_TOPUPS_CENTS, dtype=np.int64)
+_WIRE_TOPUPS_CENTS = np.array(WIRE_TOPUPS_CENTS, dtype=np.int64)
+_ADMIN_CREDITS_CENTS = np.array(ADMIN_CREDITS_CENTS, dtype=np.int64)
+_ADMIN_DEBITS_CENTS = np.array(ADMIN_DEBITS_CENTS, dtype=np.int64)
 _CARD_BRANDS = ("visa", "mastercard", "amex")
 _TOPUP_ROUNDING_CENTS = 1000
 

@@ -1,9 +1,18 @@
 """The request journal: what a client asked of the mock, and helpers to assert on it.
 
 ``JournalMiddleware`` wraps the WSGI app and appends one ``JournalEntry`` per
-request (method, path, raw query, headers with the key redacted, status, the
+request (method, path, raw query, headers with secrets redacted, status, the
 injected fault if any). It is installed only when asked for (``create_app(journal=...)``),
 so the served hot path pays nothing otherwise.
+
+The journal keeps the newest ``max_entries`` requests (100 000 by default) and
+counts the older ones it let go in ``dropped``: a long-running ``serve
+--enable-control`` stays within bounded memory.
+
+Redacted headers: ``Authorization`` (to ``Bearer [REDACTED]``, the token kept
+only as a fingerprint), ``Proxy-Authorization``, ``Cookie``, and every header
+whose name contains ``token``, ``secret``, ``key``, ``auth``, ``cookie`` or
+``password`` (any case: ``X-Api-Key``, ``X-Auth-Token``, ``X-Client-Secret``).
 """
 
 from __future__ import annotations
@@ -11,16 +20,28 @@ from __future__ import annotations
 import hashlib
 import math
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-__all__ = ["FAULT_ENVIRON_KEY", "Journal", "JournalEntry", "JournalMiddleware", "key_fingerprint"]
+from .paths import TRANSACTIONS_PATH
+
+__all__ = [
+    "DEFAULT_MAX_ENTRIES",
+    "FAULT_ENVIRON_KEY",
+    "Journal",
+    "JournalEntry",
+    "JournalMiddleware",
+    "is_secret_header",
+    "key_fingerprint",
+]
 
 FAULT_ENVIRON_KEY = "ledger_mock.fault"
-_TRANSACTIONS_PATH = "/api/v1/me/billing/transactions"
+DEFAULT_MAX_ENTRIES = 100_000
 _REDACTED = "[REDACTED]"
+_SECRET_WORDS = ("token", "secret", "key", "auth", "cookie", "password")
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -29,6 +50,12 @@ WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 def key_fingerprint(key: str) -> str:
     """A short, stable, one-way name for a key (what the journal keeps instead of it)."""
     return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+def is_secret_header(name: str) -> bool:
+    """Whether the journal redacts a header (``Authorization``, ``Cookie``, ``X-Api-Key``, ...)."""
+    lowered = name.lower()
+    return any(word in lowered for word in _SECRET_WORDS)
 
 
 def _redact(value: str) -> tuple[str, str | None]:
@@ -113,14 +140,28 @@ def _int_param(text: str | None, default: int) -> int | None:
 
 
 class Journal:
-    """Thread-safe list of ``JournalEntry`` with assertion helpers for client behaviour."""
+    """Thread-safe, bounded record of ``JournalEntry`` with assertion helpers.
 
-    def __init__(self) -> None:
+    It keeps the newest ``max_entries`` requests; ``dropped`` counts the older
+    ones let go since the last ``clear`` (an entry's ``index`` still counts them).
+    """
+
+    def __init__(self, *, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
+        if isinstance(max_entries, bool) or not isinstance(max_entries, int) or max_entries < 1:
+            raise ValueError(f"max_entries must be an integer >= 1, got {max_entries!r}")
+        self.max_entries = max_entries
         self._lock = threading.Lock()
-        self._entries: list[JournalEntry] = []
+        self._entries: deque[JournalEntry] = deque(maxlen=max_entries)
+        self._recorded = 0
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    @property
+    def dropped(self) -> int:
+        """Requests recorded since the last ``clear`` that no longer fit (oldest first)."""
+        with self._lock:
+            return self._recorded - len(self._entries)
 
     def __iter__(self) -> Iterator[JournalEntry]:
         return iter(self.entries)
@@ -134,6 +175,7 @@ class Journal:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._recorded = 0
 
     def record(self, environ: Mapping[str, Any], status: int | None, fault: str | None) -> None:
         headers: dict[str, str] = {}
@@ -147,11 +189,13 @@ class Journal:
                 continue
             if header == "Authorization":
                 value, key_id = _redact(str(value))
+            elif is_secret_header(header):
+                value = _REDACTED if value else value
             headers[header] = str(value)
         with self._lock:
             self._entries.append(
                 JournalEntry(
-                    index=len(self._entries),
+                    index=self._recorded,
                     method=str(environ.get("REQUEST_METHOD", "GET")),
                     path=str(environ.get("PATH_INFO", "")),
                     query_string=str(environ.get("QUERY_STRING", "")),
@@ -161,19 +205,24 @@ class Journal:
                     key_id=key_id,
                 )
             )
+            self._recorded += 1
 
     # -- selections --------------------------------------------------------------
 
     def listing_requests(self) -> list[JournalEntry]:
         """Requests to ``/api/v1/me/billing/transactions``."""
-        return [entry for entry in self.entries if entry.path == _TRANSACTIONS_PATH]
+        return [entry for entry in self.entries if entry.path == TRANSACTIONS_PATH]
 
     def pages(self) -> list[int | None]:
         """The page numbers requested from the listing, in order."""
         return [entry.page for entry in self.listing_requests()]
 
     def describe(self) -> str:
-        return "\n".join(entry.line for entry in self.entries) or "(no requests)"
+        lines = [entry.line for entry in self.entries]
+        dropped = self.dropped
+        if dropped:
+            lines.insert(0, f"({dropped} earlier requests dropped: the journal keeps the newest)")
+        return "\n".join(lines) or "(no requests)"
 
     # -- assertions --------------------------------------------------------------
 
@@ -244,6 +293,9 @@ class JournalMiddleware:
             result = self.app(environ, recording_start_response)
         except ConnectionError:
             self.journal.record(environ, None, environ.get(FAULT_ENVIRON_KEY))
+            raise
+        except Exception:  # answered with a 500 by the last-resort guard (see control.py)
+            self.journal.record(environ, 500, environ.get(FAULT_ENVIRON_KEY))
             raise
         self.journal.record(environ, seen[-1] if seen else None, environ.get(FAULT_ENVIRON_KEY))
         return result

@@ -1,14 +1,23 @@
-"""The five ledger kinds and the storage codes that also carry the top-up method."""
+"""The five ledger kinds, their amounts, and the storage codes that also carry the top-up method.
+
+Plain tuples of ints and strings (no numpy): generation, rendering and the
+Hypothesis strategies all draw from these tables, so they cannot drift apart.
+"""
 
 from __future__ import annotations
 
 from enum import IntEnum
 
 __all__ = [
+    "ADMIN_CREDITS_CENTS",
+    "ADMIN_DEBITS_CENTS",
     "ADMIN_KINDS",
+    "CARD_TOPUPS_CENTS",
     "CREDIT_KINDS",
     "KINDS",
+    "MODELS",
     "PLAN_PRICES_CENTS",
+    "WIRE_TOPUPS_CENTS",
     "Variant",
     "kind_code",
 ]
@@ -18,6 +27,24 @@ CREDIT_KINDS = frozenset({"topup", "refund", "admin_credit"})
 ADMIN_KINDS = frozenset({"admin_credit", "admin_debit"})
 
 PLAN_PRICES_CENTS: dict[str, int] = {"starter": 900, "pro": 2900, "team": 9900}
+
+# Round amounts each entry kind is drawn from (cents).
+CARD_TOPUPS_CENTS: tuple[int, ...] = (1000, 2000, 2500, 5000, 10000, 20000)
+WIRE_TOPUPS_CENTS: tuple[int, ...] = (50000, 100000, 200000, 250000, 500000)
+ADMIN_CREDITS_CENTS: tuple[int, ...] = (100, 250, 500, 1000, 2500, 5000)
+ADMIN_DEBITS_CENTS: tuple[int, ...] = (100, 250, 500, 1000)
+
+# The ``model`` a refund's source names (a refunded request to that model).
+MODELS: tuple[str, ...] = (
+    "gpt-4o-mini",
+    "gpt-4o",
+    "claude-3-5-sonnet",
+    "deepseek-chat",
+    "doubao-pro-32k",
+    "qwen-max",
+    "llama-3.1-70b-instruct",
+    "gemini-1.5-pro",
+)
 
 
 class Variant(IntEnum):

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from .kinds import ADMIN_KINDS, KINDS, PLAN_PRICES_CENTS, Variant, kind_code
+from .kinds import ADMIN_KINDS, KINDS, MODELS, PLAN_PRICES_CENTS, Variant, kind_code
 from .ledger import Ledger
 from .notes import admin_note
 from .query import Selection
@@ -38,16 +38,6 @@ __all__ = [
 
 ITEM_CACHE_SIZE = 65_536  # rendered entries (~200 B each) kept per process
 
-_MODELS = (
-    "gpt-4o-mini",
-    "gpt-4o",
-    "claude-3-5-sonnet",
-    "deepseek-chat",
-    "doubao-pro-32k",
-    "qwen-max",
-    "llama-3.1-70b-instruct",
-    "gemini-1.5-pro",
-)
 _PLAN_BY_PRICE = {-price: plan for plan, price in PLAN_PRICES_CENTS.items()}
 _UPPER36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _ALPHABET62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -114,7 +104,7 @@ def _source(
         request = f"{head:016x}{tail:08x}"
         return {
             "request_id": f"req_{request}",
-            "model": _MODELS[mix64(position, seed ^ _MODEL) % len(_MODELS)],
+            "model": MODELS[mix64(position, seed ^ _MODEL) % len(MODELS)],
         }
     if variant in (Variant.ADMIN_CREDIT, Variant.ADMIN_DEBIT):
         actors = ledger.profile.actors

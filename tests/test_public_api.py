@@ -21,6 +21,8 @@ def _isort_key(name: str) -> tuple[int, str]:
 def test_all_is_sorted_and_complete(name: str) -> None:
     module = importlib.import_module(name)
     exported = module.__all__
+    for attr in exported:  # names may load lazily (PEP 562): resolve them all first
+        getattr(module, attr)
     assert exported == sorted(exported, key=_isort_key)
     public = {
         attr

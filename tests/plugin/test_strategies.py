@@ -117,3 +117,33 @@ def test_bad_arguments_fail_fast(make: Any) -> None:
 
 def test_strategies_compose() -> None:
     assert isinstance(st.tuples(ledgers(max_size=3), query_params()), st.SearchStrategy)
+
+
+def test_tables_are_the_mocks_own() -> None:
+    """Wire top-ups of $5000 and all eight refund models: what the mock itself generates."""
+    from hypothesis import find
+
+    from mockserver import kinds
+
+    def topup(cents: int) -> Any:
+        return find(entries(kinds=("topup",)), lambda e: round(e["amount_usd"] * 100) == cents)
+
+    assert topup(max(kinds.WIRE_TOPUPS_CENTS))["source"]["provider"] == "wire"
+
+    def refund_to(model: str) -> Any:
+        return find(entries(kinds=("refund",)), lambda e: e["source"]["model"] == model)
+
+    models = {refund_to(model)["source"]["model"] for model in kinds.MODELS}
+    assert models == set(kinds.MODELS) and len(models) == 8
+
+
+def test_strategies_import_without_the_server() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, ledger_fixtures.strategies;"
+        "print(sorted(m for m in ('flask', 'numpy', 'werkzeug', 'orjson') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
