@@ -301,13 +301,29 @@ def ledger_mock(name: str, *extra: str) -> Server:
     return Server(name, [str(BIN / "ledger-mock"), "serve", "--port", "0", *extra])
 
 
-def gunicorn(name: str, target: str, worker: str, workers: int, env: dict[str, str]) -> Server:
+def granian_installed() -> bool:
+    return (BIN / "granian").exists()
+
+
+def gunicorn(
+    name: str, target: str, worker: str, workers: int, env: dict[str, str], *, threads: int = 4
+) -> Server:
     port = free_port()
     command = [
-        str(BIN / "gunicorn"), "-w", str(workers), "-k", worker, "--threads", "4", "--preload",
+        str(BIN / "gunicorn"), "-w", str(workers), "-k", worker, "--threads", str(threads),
+        "--preload",
         "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--chdir", str(BENCH), target,
     ]
     return Server(name, command, port=port, env=env)
+
+
+def gevent_worker(workers: int) -> Server | None:
+    try:
+        import gevent  # noqa: F401
+    except ImportError:
+        print("  (gunicorn gevent: gevent not installed, skipped: pip install gevent)")
+        return None
+    return gunicorn("gunicorn gevent", "targets:app", "gevent", workers, {})
 
 
 def granian(name: str, target: str, workers: int, env: dict[str, str]) -> Server | None:
@@ -318,7 +334,8 @@ def granian(name: str, target: str, workers: int, env: dict[str, str]) -> Server
     port = free_port()
     command = [
         str(executable), "--interface", "wsgi", "--workers", str(workers), "--host", "127.0.0.1",
-        "--port", str(port), "--log-level", "error", "--working-dir", str(BENCH), target,
+        "--port", str(port), "--log-level", "error", "--working-dir", str(BENCH),
+        "--blocking-threads", "1", target,
     ]
     return Server(name, command, port=port, env=env)
 
@@ -516,21 +533,29 @@ def cmd_throughput(args: argparse.Namespace, workdir: Path) -> None:
                        "--cache-stats")
     raw = gunicorn("raw WSGI app (same server)", "targets:raw",
                    "mockserver.serving.JsonErrorWorker", args.workers, env)
+    fast = (ledger_mock("ledger-mock --server granian", "--workers", workers, "--server",
+                        "granian", "--cache-stats") if granian_installed() else None)
+    if fast is None:
+        print("  (granian not installed, `serve --server granian` skipped: pip install '.[fast]')")
     peers = [nginx(workdir, body), prism(workdir, body, args.prism),
              wiremock(workdir, body, args.wiremock)]
     print(f"\n## Throughput: {args.connections} connections, {args.rounds} interleaved rounds "
           f"of {args.duration:g} s, {args.workers} workers, {args.urls} seeded URLs")
-    with running([mock, cold, raw, *peers], workdir) as servers:
+    mocks = [m for m in (mock, cold, fast) if m is not None]
+    with running([*mocks, raw, *peers], workdir) as servers:
         print("  warming (every key's ledger in every worker, untimed) ...", flush=True)
-        warm([mock, cold], mixed, connections=args.connections)
+        warm(mocks, mixed, connections=args.connections)
         runs = [("ledger-mock, mixed workload", mock, mixed),
                 ("ledger-mock, mixed, page cache off", cold, mixed),
-                ("ledger-mock, fixed page (50 items)", mock, fixed),
-                ("raw WSGI app, same bytes", raw, fixed)]
-        runs += [(f"{s.name}, same bytes", s, fixed) for s in servers[3:]]
+                ("ledger-mock, fixed page (50 items)", mock, fixed)]
+        if fast is not None:
+            runs += [("ledger-mock --server granian, mixed", fast, mixed),
+                     ("ledger-mock --server granian, fixed page", fast, fixed)]
+        runs += [("raw WSGI app, same bytes", raw, fixed)]  # on gunicorn
+        runs += [(f"{s.name}, same bytes", s, fixed) for s in servers[len(mocks) + 1:]]
         measured = interleave(runs, rounds=args.rounds, duration=args.duration,
                               connections=args.connections)
-        stats = {s.name: s.stop() for s in (mock, cold)}
+        stats = {s.name: s.stop() for s in mocks}
     baselines = {name: m.median("rps") for name, m in measured.items()
                  if not name.startswith("ledger-mock")}
     if not any(name.startswith("WireMock") for name in baselines):
@@ -541,6 +566,8 @@ def cmd_throughput(args: argparse.Namespace, workdir: Path) -> None:
     print(throughput_table(measured, baselines))
     print(f"\n  ledger-mock: {cache_stats(stats[mock.name])}")
     print(f"  ledger-mock (no page cache): {cache_stats(stats[cold.name])}")
+    if fast is not None:
+        print(f"  ledger-mock --server granian: {cache_stats(stats[fast.name])}")
 
 
 def cmd_servers(args: argparse.Namespace, workdir: Path) -> None:
@@ -548,9 +575,15 @@ def cmd_servers(args: argparse.Namespace, workdir: Path) -> None:
     w = args.workers
     candidates = [
         ledger_mock("gunicorn gthread (ledger-mock serve)", "--workers", str(w)),
+        gunicorn("gunicorn gthread 1 thread", "targets:app", "mockserver.serving.JsonErrorWorker",
+                 w, {}, threads=1),
+        gunicorn("gunicorn gthread 8 threads", "targets:app",
+                 "mockserver.serving.JsonErrorWorker", w, {}, threads=8),
         gunicorn("gunicorn sync", "targets:app", "sync", w, {}),
-        gunicorn(f"gunicorn sync x{2 * w}", "targets:app", "sync", 2 * w, {}),
-        granian("granian wsgi", "targets:app", w, {}),
+        gevent_worker(w),
+        granian("granian wsgi (own CLI, 1 thread)", "targets:app", w, {}),
+        (ledger_mock("granian (ledger-mock serve --server granian)", "--workers", str(w),
+                     "--server", "granian") if granian_installed() else None),
     ]
     print(f"\n## WSGI servers: {args.connections} connections, {args.rounds} interleaved rounds "
           f"of {args.duration:g} s, {w} workers")
@@ -615,13 +648,21 @@ def cmd_scale(args: argparse.Namespace, workdir: Path) -> None:
 
 
 def cmd_startup(args: argparse.Namespace, workdir: Path) -> None:
-    print("\n## Start-up of `ledger-mock serve --port 0` (median of 3)")
+    for server in ("gunicorn", "granian"):
+        if server == "granian" and not granian_installed():
+            continue
+        startup(server, args.workers)
+
+
+def startup(server: str, workers: int) -> None:
+    print(f"\n## Start-up of `ledger-mock serve --port 0 --workers {workers} --server {server}`"
+          " (median of 5)")
     first_line, first_ok = [], []
-    for _ in range(3):
+    for _ in range(5):
         started = time.perf_counter()
         process = subprocess.Popen([str(BIN / "ledger-mock"), "serve", "--port", "0", "--workers",
-                                    str(args.workers)], stdout=subprocess.PIPE, text=True,
-                                   start_new_session=True)
+                                    str(workers), "--server", server], stdout=subprocess.PIPE,
+                                   text=True, start_new_session=True)
         try:
             assert process.stdout is not None
             base = process.stdout.readline().strip()
@@ -701,9 +742,10 @@ def cmd_soak(args: argparse.Namespace, workdir: Path) -> None:
     mixed = workdir / "soak.lua"
     mixed.write_text(lua_script(mixed_requests(seed=args.seed, count=args.urls), seed=args.seed,
                                 count_5xx=True))
-    server = ledger_mock("ledger-mock", "--workers", str(args.workers), "--cache-stats")
+    server = ledger_mock("ledger-mock", "--workers", str(args.workers), "--cache-stats",
+                         "--server", args.server)
     print(f"\n## Soak: {args.soak_seconds:g} s of mixed valid and malformed traffic, "
-          f"{args.connections} connections")
+          f"{args.connections} connections, serve --server {args.server}")
     with running([server], workdir):
         # Long enough for every URL to reach every worker: bounded caches full, ledgers built.
         warm([server], mixed, connections=args.connections, seconds=20)
@@ -758,6 +800,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--samples", type=int, default=200, help="samples per scale latency")
     parser.add_argument("--soak-seconds", type=float, default=60)
+    parser.add_argument("--server", default="gunicorn", choices=["gunicorn", "granian"],
+                        help="`serve --server` for the soak")
     parser.add_argument("--prism", help="path of Prism's CLI (else 'prism' on PATH)")
     parser.add_argument("--wiremock", help="path of wiremock-standalone.jar")
     args = parser.parse_args(argv)
