@@ -218,9 +218,10 @@ def _stop_on_sigterm_only(on_exit: Callable[[], None]) -> None:
     the main thread while its Rust threads serve; a signal the kernel hands to
     another thread, or one that comes while the worker is still starting (its
     parent's handler still installed), is lost and the worker never exits, so
-    neither does ``serve`` (seen in about one stop in ten). Here, right after
-    the fork, SIGTERM and SIGINT are blocked (threads started later inherit the
-    mask) and one thread takes SIGTERM with ``sigwait``: once granian's worker
+    neither does ``serve`` (seen in about one stop in ten). Here SIGTERM and
+    SIGINT are blocked from the fork on (the parent blocks them around it, the
+    worker keeps them blocked, threads started later inherit the mask) and one
+    thread takes SIGTERM with ``sigwait``: once granian's worker
     handler is installed it is called (a graceful stop), and the worker exits
     by itself (after ``on_exit``) if that has not ended it within
     ``_WORKER_STOP_SECONDS`` or if it was not serving yet. SIGINT stays
@@ -305,8 +306,12 @@ def _serve_granian(
         return app
 
     bound_host, bound_port = listener.getsockname()[:2]
-    on_ready(bound_host, bound_port)
-    os.register_at_fork(after_in_child=lambda: _stop_on_sigterm_only(report))
+    stop_signals = {signal.SIGINT, signal.SIGTERM}
+    os.register_at_fork(  # no instant where a worker has its parent's handlers in force
+        before=lambda: signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals),
+        after_in_parent=lambda: signal.pthread_sigmask(signal.SIG_UNBLOCK, stop_signals),
+        after_in_child=lambda: _stop_on_sigterm_only(report),
+    )
     if "fork" in multiprocessing.get_all_start_methods():
         # Workers must inherit the socket and the preloaded app, not re-import them.
         multiprocessing.set_start_method("fork", force=True)
@@ -321,4 +326,8 @@ def _serve_granian(
         log_level=LogLevels.warning,
         workers_kill_timeout=int(2 * _WORKER_STOP_SECONDS),  # the last resort: SIGKILL
     )
+    # Reported from granian's start-up hook: its SIGINT/SIGTERM handlers are in place
+    # by then (a caller may stop it as soon as it reads the address) and no worker
+    # has forked yet (``on_ready`` may prepare state for them to share).
+    server.on_startup(lambda: on_ready(bound_host, bound_port))
     server.serve(target_loader=load, wrap_loader=False)

@@ -138,3 +138,27 @@ def test_granian_not_installed_is_one_line_and_exit_2(
         "ledger-mock: error: --server granian is not installed: "
         "pip install 'bytespike-ledger-mock[fast]'\n"
     )
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_granian_stopped_as_soon_as_it_prints_its_address_exits_0(sig: signal.Signals) -> None:
+    """Workers still starting then: the stop must neither hang nor fail."""
+    pytest.importorskip("granian")
+    for _ in range(3):
+        process = subprocess.Popen(
+            [*SERVE, "--workers", "2", "--server", "granian"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        assert process.stdout is not None
+        assert process.stdout.readline().startswith("http://127.0.0.1:")
+        os.killpg(process.pid, sig)
+        try:
+            _, err = process.communicate(timeout=8)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise AssertionError(f"serve --server granian ignored an early {sig.name}") from None
+        assert process.returncode == 0 and "Traceback" not in err, err
