@@ -15,13 +15,20 @@ from contract_tests.checks._registry import check
 from contract_tests.context import Context, describe
 from contract_tests.entries import KINDS, Entry
 from contract_tests.history import History, fetch_pages, select
-from contract_tests.timestamps import format_instant
+from contract_tests.timestamps import format_instant, parse_instant
 
 __all__ = ["empty_ranges", "kind_filter", "time_filters", "timestamp_forms"]
 
 MAX_PAGES = 10
 PIVOTS = 3
 _NANO = Fraction(1, 10**9)
+
+
+_FAR_BOUNDS = (
+    ("FILTER-SINCE-INCLUSIVE", "since", "1969-07-20T20:17:40Z"),
+    ("FILTER-UNTIL-EXCLUSIVE", "until", "1969-07-20T20:17:40Z"),
+    ("FILTER-SINCE-INCLUSIVE", "since", "0001-01-01"),
+)
 
 
 def _compare(
@@ -128,6 +135,15 @@ def time_filters(ctx: Context) -> None:
         assert pivot.created_at is not None
         expected = select(entries, until=pivot.instant)
         _compare(ctx, "FILTER-UNTIL-EXCLUSIVE", history, {"until": pivot.created_at}, expected)
+    # Bounds far from the data, before the Unix epoch included, are instants like any other.
+    for rule_id, name, text in _FAR_BOUNDS:
+        if name == "since" and "since" in history.base:
+            continue  # a capped history's window already has a since: keep to the window
+        instant = parse_instant(text)
+        expected = (
+            select(entries, since=instant) if name == "since" else select(entries, until=instant)
+        )
+        _compare(ctx, rule_id, history, {name: text}, expected)
     kind = Counter(e.kind for e in entries).most_common(1)[0][0]
     newer = entries[min(len(entries) - 1, 10)]
     older = entries[min(len(entries) - 1, 120)]

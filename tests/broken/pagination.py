@@ -128,7 +128,7 @@ def offset_int32_overflow(mock: WSGIApp) -> WSGIApp:
     return _Int32Offset(mock)
 
 
-@defect("OPENAPI-NO-SERVER-ERROR", profile="documented", fuzz=True, quick=False)
+@defect("OPENAPI-NO-SERVER-ERROR", profile="documented", fuzz=True)
 def offset_int32_overflow_documented(mock: WSGIApp) -> WSGIApp:
     """Same 32-bit offset crash, checked with the documented profile (only fuzzing sees it).
 
