@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import importlib
+import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -82,6 +83,27 @@ def _print_keys(store: LedgerStore, out: TextIO) -> None:
         out.write("\n")
 
 
+def _check_bindable(host: str, port: int) -> None:
+    """Refuse an address that cannot be served, in one line, before any server starts.
+
+    Servers report a busy port or an unknown host as log lines and retries; a
+    trial bind here turns both into a usage error (port 0 always binds).
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as error:
+        raise click.BadParameter(f"cannot resolve {host!r}: {error}", param_hint="--host") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as trial:
+        trial.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            trial.bind(address)
+        except OSError as error:
+            raise click.BadParameter(
+                f"cannot listen on {host}:{port}: {error.strerror}", param_hint="--host/--port"
+            ) from None
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
 @click.option(
@@ -144,6 +166,7 @@ def serve(
         raise click.UsageError("--enable-control keeps its state in one process: use --workers 1")
     if not server_available(server):
         raise click.UsageError(f"--server {server} is not installed: {FAST_EXTRA_HINT}")
+    _check_bindable(host, port)
     app = create_app(
         _config(config_path, seed),
         control=enable_control,

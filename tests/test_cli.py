@@ -180,3 +180,19 @@ def test_python_dash_m_is_the_same_cli() -> None:
     assert result.returncode == 0 and "bsk_test_default" in result.stdout
     bad = run_cli(["export"])
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+
+
+def test_serve_refuses_a_busy_port_or_unknown_host_in_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code, out, err = _run(capsys, "serve", "--port", str(port))
+    assert (code, out) == (2, "") and err.count("\n") == 1
+    assert "Address already in use" in err
+    code, _, err = _run(capsys, "serve", "--host", "no-such-host.invalid")
+    assert code == 2 and err.count("\n") == 1 and "cannot resolve" in err
