@@ -24,7 +24,7 @@ from .kinds import ADMIN_KINDS, KINDS, MODELS, PLAN_PRICES_CENTS, Variant, kind_
 from .ledger import Ledger
 from .notes import admin_note
 from .query import Selection
-from .seeding import mix64
+from .seeding import base36_13, base62_11, mix64
 from .timestamps import format_utc
 
 __all__ = [
@@ -39,37 +39,9 @@ __all__ = [
 ITEM_CACHE_SIZE = 65_536  # rendered entries (~200 B each) kept per process
 
 _PLAN_BY_PRICE = {-price: plan for plan, price in PLAN_PRICES_CENTS.items()}
-_UPPER36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_ALPHABET62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-# Two digits per lookup: ``to_base`` in half the steps, same text.
-_PAIRS62 = tuple(a + b for a in _ALPHABET62 for b in _ALPHABET62)
-_PAIRS36 = tuple(a + b for a in _UPPER36 for b in _UPPER36)
 
 # Salts that keep each derived field independent of the others.
 _CARD, _RECEIPT, _RECEIPT_TAIL, _WIRE, _REQUEST, _REQUEST_TAIL, _MODEL, _ACTOR = range(1, 9)
-
-
-def _base62_11(value: int) -> str:
-    """``to_base(value, width=11)`` for a 64-bit value (62**11 > 2**64: always 11 digits)."""
-    pairs = _PAIRS62
-    value, a = divmod(value, 3844)
-    value, b = divmod(value, 3844)
-    value, c = divmod(value, 3844)
-    value, d = divmod(value, 3844)
-    value, e = divmod(value, 3844)
-    return (pairs[value] + pairs[e] + pairs[d] + pairs[c] + pairs[b] + pairs[a])[1:]
-
-
-def _base36_13(value: int) -> str:
-    """``to_base(value, width=13, alphabet=_UPPER36)`` for a 64-bit value (always 13 digits)."""
-    pairs = _PAIRS36
-    value, a = divmod(value, 1296)
-    value, b = divmod(value, 1296)
-    value, c = divmod(value, 1296)
-    value, d = divmod(value, 1296)
-    value, e = divmod(value, 1296)
-    value, f = divmod(value, 1296)
-    return (pairs[value] + pairs[f] + pairs[e] + pairs[d] + pairs[c] + pairs[b] + pairs[a])[1:]
 
 
 def _utc(created: int) -> str:
@@ -88,7 +60,7 @@ def _source(
         brand, last4 = ledger.profile.cards[
             mix64(position, seed ^ _CARD) % len(ledger.profile.cards)
         ]
-        receipt = _base62_11(mix64(position, seed ^ _RECEIPT)) + _base62_11(
+        receipt = base62_11(mix64(position, seed ^ _RECEIPT)) + base62_11(
             mix64(position, seed ^ _RECEIPT_TAIL)
         )
         return {
@@ -97,7 +69,7 @@ def _source(
             "method": f"card_{brand}_{last4}",
         }
     if variant == Variant.TOPUP_WIRE:
-        reference = _base36_13(mix64(position, seed ^ _WIRE))
+        reference = base36_13(mix64(position, seed ^ _WIRE))
         return {"provider": "wire", "receipt_id": f"wire_{reference}", "method": "wire_transfer"}
     if variant == Variant.REFUND:
         head, tail = mix64(position, seed ^ _REQUEST), mix64(position, seed ^ _REQUEST_TAIL) >> 32

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import hashlib
 
-__all__ = ["derive_seed", "mix64", "to_base"]
+__all__ = ["base36_13", "base62_11", "derive_seed", "mix64"]
 
 _MASK64 = (1 << 64) - 1
-_ALPHABET62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
 def derive_seed(*parts: object) -> int:
@@ -32,11 +31,31 @@ def mix64(value: int, salt: int) -> int:
     return z ^ (z >> 31)
 
 
-def to_base(value: int, *, width: int, alphabet: str = _ALPHABET62) -> str:
-    """Fixed-width digits of ``value`` in ``alphabet`` (left-padded, never truncated)."""
-    base = len(alphabet)
-    digits: list[str] = []
-    while value or len(digits) < width:
-        value, digit = divmod(value, base)
-        digits.append(alphabet[digit])
-    return "".join(reversed(digits))
+_UPPER36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_ALPHABET62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+# Two digits per table lookup: half the divisions of a digit-by-digit conversion.
+_PAIRS62 = tuple(a + b for a in _ALPHABET62 for b in _ALPHABET62)
+_PAIRS36 = tuple(a + b for a in _UPPER36 for b in _UPPER36)
+
+
+def base62_11(value: int) -> str:
+    """11 base-62 digits of a 64-bit value (62**11 > 2**64, so never more, zero-padded)."""
+    pairs = _PAIRS62
+    value, a = divmod(value, 3844)
+    value, b = divmod(value, 3844)
+    value, c = divmod(value, 3844)
+    value, d = divmod(value, 3844)
+    value, e = divmod(value, 3844)
+    return (pairs[value] + pairs[e] + pairs[d] + pairs[c] + pairs[b] + pairs[a])[1:]
+
+
+def base36_13(value: int) -> str:
+    """13 upper-case base-36 digits of a 64-bit value (zero-padded)."""
+    pairs = _PAIRS36
+    value, a = divmod(value, 1296)
+    value, b = divmod(value, 1296)
+    value, c = divmod(value, 1296)
+    value, d = divmod(value, 1296)
+    value, e = divmod(value, 1296)
+    value, f = divmod(value, 1296)
+    return (pairs[value] + pairs[f] + pairs[e] + pairs[d] + pairs[c] + pairs[b] + pairs[a])[1:]
