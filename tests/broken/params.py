@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from mockserver.kinds import KINDS
@@ -102,23 +103,29 @@ def timestamps_fromisoformat(mock: WSGIApp) -> WSGIApp:
     return QueryRewrite(mock, rewrite)
 
 
+def _drop_unparseable(name: str) -> Callable[[Pairs], Pairs | None]:
+    """A rewrite that silently drops `name` when its value is not a timestamp."""
+
+    def bad(value: str) -> bool:
+        try:
+            parse_instant(value)
+        except TimestampError:
+            return True
+        return False
+
+    def rewrite(pairs: Pairs) -> Pairs | None:
+        if any(k == name and bad(v) for k, v in pairs):
+            return [(k, v) for k, v in pairs if not (k == name and bad(v))]
+        return None
+
+    return rewrite
+
+
 @defect("UNTIL-400-UNPARSEABLE")
 def bad_until_ignored(mock: WSGIApp) -> WSGIApp:
     """An unparseable `until` is silently ignored (only `since` is validated, as documented)."""
 
-    def rewrite(pairs: Pairs) -> Pairs | None:
-        def bad(value: str) -> bool:
-            try:
-                parse_instant(value)
-            except TimestampError:
-                return True
-            return False
-
-        if any(k == "until" and bad(v) for k, v in pairs):
-            return [(k, v) for k, v in pairs if not (k == "until" and bad(v))]
-        return None
-
-    return QueryRewrite(mock, rewrite)
+    return QueryRewrite(mock, _drop_unparseable("until"))
 
 
 @defect("KIND-400")
@@ -271,19 +278,7 @@ def page_size_max_exclusive(mock: WSGIApp) -> WSGIApp:
 def bad_since_ignored(mock: WSGIApp) -> WSGIApp:
     """An unparseable `since` is silently dropped (the filter is "best effort")."""
 
-    def rewrite(pairs: Pairs) -> Pairs | None:
-        def bad(value: str) -> bool:
-            try:
-                parse_instant(value)
-            except TimestampError:
-                return True
-            return False
-
-        if any(k == "since" and bad(v) for k, v in pairs):
-            return [(k, v) for k, v in pairs if not (k == "since" and bad(v))]
-        return None
-
-    return QueryRewrite(mock, rewrite)
+    return QueryRewrite(mock, _drop_unparseable("since"))
 
 
 @defect("TIMESTAMP-PLUS-UNENCODED")
