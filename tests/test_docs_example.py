@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import re
-from pathlib import Path
-
 import orjson
 from flask.testing import FlaskClient
 
 from mockserver.scenarios import DOCS_EXAMPLE_ITEMS
 from tests.conftest import TRANSACTIONS, bearer
-
-SEED_PAGE = Path(__file__).resolve().parents[2] / "shared" / "seed" / "billing-transactions.txt"
-
-
-def _docs_example_body() -> dict[str, object]:
-    """The example body as printed on the public docs page (shared/seed)."""
-    text = SEED_PAGE.read_text(encoding="utf-8")
-    block = re.search(r"^Response\n\n(\{.*?^\})\n", text, re.MULTILINE | re.DOTALL)
-    assert block, "the docs page's example response was not found"
-    return json.loads(block[1])  # type: ignore[no-any-return]
+from tests.docs_page import docs_example_body
 
 
 def test_page_one_reproduces_the_docs_example(client: FlaskClient) -> None:
-    docs = _docs_example_body()
+    docs = docs_example_body()
     body = orjson.loads(
         client.get(f"{TRANSACTIONS}?page=1&page_size=50", headers=bearer("bsk_test_docs")).data
     )

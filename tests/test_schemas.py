@@ -28,6 +28,8 @@ from referencing.jsonschema import DRAFT202012
 from schemathesis.errors import FailureGroup
 from werkzeug.test import Client, TestResponse
 
+from tests.docs_page import docs_example_body
+
 Json = Any
 Mutation = Callable[[Json], None]
 
@@ -37,41 +39,11 @@ STRENGTHS = ("full", "documented")
 COMPONENTS = {"entry": "Entry", "page": "Page", "error": "Error"}
 PATH = "/me/billing/transactions"
 KINDS = ["topup", "refund", "admin_credit", "admin_debit", "subscription_renew"]
+
 REPO_SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
 
-# The response example of the documentation page, verbatim.
-DOCS_EXAMPLE_TEXT = """
-{
-  "items": [
-    {
-      "id": 901234,
-      "created_at": "2026-05-21T14:08:11Z",
-      "kind": "topup",
-      "amount_usd": 50.00,
-      "balance_after_usd": 81.40,
-      "source": {
-        "provider": "stripe",
-        "receipt_id": "ch_3PYj...mock-49",
-        "method": "card_visa_4242"
-      },
-      "note": null
-    },
-    {
-      "id": 901188,
-      "created_at": "2026-05-15T08:14:02Z",
-      "kind": "admin_credit",
-      "amount_usd": 5.00,
-      "balance_after_usd": 31.40,
-      "source": {"actor": "ops@bytespike.ai"},
-      "note": "Goodwill credit — failed Doubao call burst, ticket #312"
-    }
-  ],
-  "total": 47,
-  "page": 1,
-  "page_size": 50
-}
-"""
-DOCS_EXAMPLE: Json = json.loads(DOCS_EXAMPLE_TEXT)
+# The response example of the documentation page, read from the page itself.
+DOCS_EXAMPLE: Json = docs_example_body()
 ERROR_400: Json = {
     "error": {
         "type": "invalid_request_error",
