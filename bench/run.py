@@ -415,8 +415,10 @@ def wiremock(workdir: Path, body: Path, jar: str | None) -> Server | None:
                      "headers": {"Content-Type": "application/json"}},
     }
     (root / "mappings" / "page.json").write_text(json.dumps(mapping))
+    # Its fastest documented settings: no request journal, no per-request logging.
     command = ["java", "-jar", jar, "--port", str(port), "--bind-address", "127.0.0.1",
-               "--root-dir", str(root), "--disable-banner"]
+               "--root-dir", str(root), "--disable-banner", "--no-request-journal",
+               "--disable-request-logging"]
     return Server("WireMock static", command, port=port)
 
 
@@ -531,27 +533,33 @@ def cmd_throughput(args: argparse.Namespace, workdir: Path) -> None:
     mock = ledger_mock("ledger-mock", "--workers", workers, "--cache-stats")
     cold = ledger_mock("ledger-mock (no page cache)", "--workers", workers, "--page-cache-mb", "0",
                        "--cache-stats")
-    raw = gunicorn("raw WSGI app (same server)", "targets:raw",
-                   "mockserver.serving.JsonErrorWorker", args.workers, env)
+    threaded = ledger_mock("ledger-mock --server gunicorn", "--workers", workers, "--server",
+                           "gunicorn", "--cache-stats")
+    raw = gunicorn("raw WSGI app (same server)", "targets:raw_asgi",
+                   "mockserver.asgi.JsonUvicornWorker", args.workers, env)
     fast = (ledger_mock("ledger-mock --server granian", "--workers", workers, "--server",
                         "granian", "--cache-stats") if granian_installed() else None)
     if fast is None:
         print("  (granian not installed, `serve --server granian` skipped: pip install '.[fast]')")
-    peers = [nginx(workdir, body), prism(workdir, body, args.prism),
-             wiremock(workdir, body, args.wiremock)]
+    java = wiremock(workdir, body, args.wiremock)
+    peers = [nginx(workdir, body), prism(workdir, body, args.prism), java]
     print(f"\n## Throughput: {args.connections} connections, {args.rounds} interleaved rounds "
           f"of {args.duration:g} s, {args.workers} workers, {args.urls} seeded URLs")
-    mocks = [m for m in (mock, cold, fast) if m is not None]
+    mocks = [m for m in (mock, cold, threaded, fast) if m is not None]
     with running([*mocks, raw, *peers], workdir) as servers:
         print("  warming (every key's ledger in every worker, untimed) ...", flush=True)
         warm(mocks, mixed, connections=args.connections)
+        if java is not None and args.jvm_warmup > 0:
+            print(f"  warming WireMock's JIT for {args.jvm_warmup:g} s (untimed) ...", flush=True)
+            warm([java], fixed, connections=args.connections, seconds=args.jvm_warmup)
         runs = [("ledger-mock, mixed workload", mock, mixed),
                 ("ledger-mock, mixed, page cache off", cold, mixed),
-                ("ledger-mock, fixed page (50 items)", mock, fixed)]
+                ("ledger-mock, fixed page (50 items)", mock, fixed),
+                ("ledger-mock --server gunicorn, mixed", threaded, mixed)]
         if fast is not None:
             runs += [("ledger-mock --server granian, mixed", fast, mixed),
                      ("ledger-mock --server granian, fixed page", fast, fixed)]
-        runs += [("raw WSGI app, same bytes", raw, fixed)]  # on gunicorn
+        runs += [("raw WSGI app, same bytes", raw, fixed)]  # on serve's default server
         runs += [(f"{s.name}, same bytes", s, fixed) for s in servers[len(mocks) + 1:]]
         measured = interleave(runs, rounds=args.rounds, duration=args.duration,
                               connections=args.connections)
@@ -566,6 +574,7 @@ def cmd_throughput(args: argparse.Namespace, workdir: Path) -> None:
     print(throughput_table(measured, baselines))
     print(f"\n  ledger-mock: {cache_stats(stats[mock.name])}")
     print(f"  ledger-mock (no page cache): {cache_stats(stats[cold.name])}")
+    print(f"  ledger-mock --server gunicorn: {cache_stats(stats[threaded.name])}")
     if fast is not None:
         print(f"  ledger-mock --server granian: {cache_stats(stats[fast.name])}")
 
@@ -574,7 +583,9 @@ def cmd_servers(args: argparse.Namespace, workdir: Path) -> None:
     mixed, fixed = write_scripts(workdir, seed=args.seed, urls=args.urls)
     w = args.workers
     candidates = [
-        ledger_mock("gunicorn gthread (ledger-mock serve)", "--workers", str(w)),
+        ledger_mock("uvicorn under gunicorn (ledger-mock serve)", "--workers", str(w)),
+        ledger_mock("gunicorn gthread, 4 threads (serve --server gunicorn)", "--workers", str(w),
+                    "--server", "gunicorn"),
         gunicorn("gunicorn gthread 1 thread", "targets:app", "mockserver.serving.JsonErrorWorker",
                  w, {}, threads=1),
         gunicorn("gunicorn gthread 8 threads", "targets:app",
@@ -595,7 +606,7 @@ def cmd_servers(args: argparse.Namespace, workdir: Path) -> None:
                               connections=args.connections)
     first = next(iter(measured))
     print()
-    print(throughput_table(measured, {"gthread mixed": measured[first].median("rps")}))
+    print(throughput_table(measured, {"serve mixed": measured[first].median("rps")}))
 
 
 def cmd_scale(args: argparse.Namespace, workdir: Path) -> None:
@@ -648,7 +659,7 @@ def cmd_scale(args: argparse.Namespace, workdir: Path) -> None:
 
 
 def cmd_startup(args: argparse.Namespace, workdir: Path) -> None:
-    for server in ("gunicorn", "granian"):
+    for server in ("uvicorn", "gunicorn", "granian"):
         if server == "granian" and not granian_installed():
             continue
         startup(server, args.workers)
@@ -800,8 +811,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--samples", type=int, default=200, help="samples per scale latency")
     parser.add_argument("--soak-seconds", type=float, default=60)
-    parser.add_argument("--server", default="gunicorn", choices=["gunicorn", "granian"],
+    parser.add_argument("--server", default="uvicorn", choices=["uvicorn", "gunicorn", "granian"],
                         help="`serve --server` for the soak")
+    parser.add_argument("--jvm-warmup", type=float, default=90,
+                        help="seconds of untimed load on WireMock before its rounds (JIT)")
     parser.add_argument("--prism", help="path of Prism's CLI (else 'prism' on PATH)")
     parser.add_argument("--wiremock", help="path of wiremock-standalone.jar")
     args = parser.parse_args(argv)

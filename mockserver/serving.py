@@ -1,16 +1,20 @@
-"""Running the app on a production WSGI server, embedded: gunicorn, or granian.
+"""Running the app on a production server, embedded: uvicorn, gunicorn, or granian.
 
-The app is built in the parent before workers fork (``preload_app``) and the
-smaller ledgers are generated there, so workers share them copy-on-write.
-The bound address is reported once the listening socket exists, which is what
-makes ``--port 0`` print the real port.
+Each is driven so that the app is built in the parent before workers fork
+(``preload_app``) and the smaller ledgers are generated there, so workers share
+them copy-on-write. The bound address is reported once the listening socket
+exists, which is what makes ``--port 0`` print the real port.
 
-``gunicorn`` (the default) answers even malformed HTTP with the contract's JSON
-envelope (``JsonErrorWorker``). ``granian`` (the ``fast`` extra) parses HTTP in
-Rust and is several times faster, but answers protocol-level garbage itself with
-an empty ``400`` (no Content-Type). For granian the listening socket is made
-here and handed to granian's workers, so ``--port 0`` reports the port every
-worker really accepts on (see ``_serve_granian``).
+``uvicorn`` (the default) runs gunicorn's process model with uvicorn in each
+worker (``mockserver.asgi``): HTTP parsed in C, keep-alive on an event loop, and
+malformed HTTP answered with the contract's JSON envelope. ``gunicorn`` alone
+(threads; ``JsonErrorWorker``) is what ``--enable-control`` runs on, since a
+latency fault sleeps on its thread and a drop fault closes its socket.
+``granian`` (the ``fast`` extra) parses HTTP in Rust and is faster still, but
+answers protocol-level garbage itself with an empty ``400`` (no Content-Type).
+For granian the listening socket is made here and handed to granian's workers,
+so ``--port 0`` reports the port every worker really accepts on (see
+``_serve_granian``).
 """
 
 from __future__ import annotations
@@ -47,8 +51,9 @@ __all__ = [
     "server_available",
 ]
 
-SERVERS = ("gunicorn", "granian")
-DEFAULT_SERVER = "gunicorn"
+SERVERS = ("uvicorn", "gunicorn", "granian")
+DEFAULT_SERVER = "uvicorn"
+CONTROL_SERVER = "gunicorn"  # the server --enable-control runs on (see the module docstring)
 FAST_EXTRA_HINT = "pip install 'bytespike-ledger-mock[fast]'"
 
 
@@ -57,8 +62,8 @@ class ServerUnavailable(RuntimeError):
 
 
 def server_available(server: str) -> bool:
-    """Whether ``server`` can be imported (gunicorn always can: it is a dependency)."""
-    return server == "gunicorn" or importlib.util.find_spec(server) is not None
+    """Whether ``server`` can be imported (uvicorn and gunicorn are dependencies)."""
+    return server in ("uvicorn", "gunicorn") or importlib.util.find_spec(server) is not None
 
 
 _CLIENT_ERROR_STATUS = {
@@ -115,7 +120,7 @@ def _write_cache_stats(app: Flask) -> None:
 
 
 class _EmbeddedGunicorn(BaseApplication):
-    def __init__(self, app: Flask, options: dict[str, Any]) -> None:
+    def __init__(self, app: Any, options: dict[str, Any]) -> None:
         self._app = app
         self._options = options
         super().__init__()
@@ -124,7 +129,7 @@ class _EmbeddedGunicorn(BaseApplication):
         for key, value in self._options.items():
             self.cfg.set(key, value)
 
-    def load(self) -> Flask:
+    def load(self) -> Any:  # the Flask app, or its ASGI wrapper for uvicorn workers
         return self._app
 
 
@@ -141,17 +146,34 @@ def serve(
 ) -> None:
     """Serve ``app`` until SIGINT/SIGTERM; ``on_ready(host, port)`` once listening.
 
-    ``server`` is ``"gunicorn"`` or ``"granian"`` (``ServerUnavailable`` if it is
-    not installed); ``threads`` is the Python threads per worker (the server's
-    default when ``None``). With ``cache_stats`` each worker writes its cache
-    counters to stderr as it exits.
+    ``server`` is one of ``SERVERS`` (``ServerUnavailable`` if it is not
+    installed); ``threads`` is the Python threads per gunicorn or granian worker
+    (the server's default when ``None``; a uvicorn worker has its event loop).
+    With ``cache_stats`` each worker writes its cache counters to stderr as it
+    exits.
     """
-    if server == "gunicorn":
+    if server == "uvicorn":
+        from .asgi import InLoopWsgi
+
         _serve_gunicorn(
+            app,
+            InLoopWsgi(app),
+            host=host,
+            port=port,
+            workers=workers,
+            worker_class="mockserver.asgi.JsonUvicornWorker",
+            threads=1,
+            on_ready=on_ready,
+            cache_stats=cache_stats,
+        )
+    elif server == "gunicorn":
+        _serve_gunicorn(
+            app,
             app,
             host=host,
             port=port,
             workers=workers,
+            worker_class="mockserver.serving.JsonErrorWorker",
             threads=threads or GUNICORN_THREADS,
             on_ready=on_ready,
             cache_stats=cache_stats,
@@ -176,10 +198,12 @@ GRANIAN_THREADS = 1
 
 def _serve_gunicorn(
     app: Flask,
+    served: Any,
     *,
     host: str,
     port: int,
     workers: int,
+    worker_class: str,
     threads: int,
     on_ready: Callable[[str, int], None],
     cache_stats: bool,
@@ -192,7 +216,7 @@ def _serve_gunicorn(
     options = {
         "bind": [address],
         "workers": workers,
-        "worker_class": "mockserver.serving.JsonErrorWorker",
+        "worker_class": worker_class,
         "threads": threads,
         "preload_app": True,
         "when_ready": when_ready,
@@ -205,7 +229,7 @@ def _serve_gunicorn(
     }
     if cache_stats:
         options["worker_exit"] = lambda server, worker: _write_cache_stats(app)
-    _EmbeddedGunicorn(app, options).run()
+    _EmbeddedGunicorn(served, options).run()
 
 
 _WORKER_STOP_SECONDS = 5.0  # a granian worker's graceful stop, as gunicorn's graceful_timeout

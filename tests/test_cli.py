@@ -106,6 +106,8 @@ def test_export_to_file_shows_progress(tmp_path: Path, capsys: pytest.CaptureFix
         (["serve", "--workers", "0"], "--workers"),
         (["serve", "--config", "/nonexistent.toml"], "no such file"),
         (["serve", "--prot", "1"], "--prot"),
+        (["serve", "--enable-control", "--server", "uvicorn"], "--enable-control runs on"),
+        (["serve", "--server", "tornado"], "--server"),
         (["bogus"], "bogus"),
         (["keys", "--seed", "x"], "--seed"),
     ],

@@ -69,4 +69,4 @@ def test_run_check_raises_could_not_run() -> None:
     with pytest.raises(BadArguments):
         run_check(base_url="http://h/api/v1", api_key="k", profile="strict")
     with pytest.raises(TypeError):
-        run_check("http://h/api/v1", "k")  # type: ignore[misc]  # keyword-only
+        run_check("http://h/api/v1", "k")  # type: ignore[call-arg]  # keyword-only

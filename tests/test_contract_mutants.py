@@ -89,7 +89,9 @@ def mutant() -> Iterator[tuple[Mutant, str]]:
 
 
 def _check(url: str, *, key: str = "bsk_test_default", profile: str = "full") -> Report:
-    keys = dict(KEYS) if key == "bsk_test_default" else {"revoked_key": "bsk_test_revoked"}
+    keys: dict[str, Any] = (
+        dict(KEYS) if key == "bsk_test_default" else {"revoked_key": "bsk_test_revoked"}
+    )
     return run_check(base_url=url, api_key=key, profile=profile, fuzz=False, **keys)
 
 

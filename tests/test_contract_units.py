@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,7 +25,7 @@ from contract_tests.report import RuleResult, Violation
 from contract_tests.timestamps import format_instant, parse_instant
 
 PACKAGE = Path(contract_tests.__file__).parent
-TOPUP = {
+TOPUP: dict[str, Any] = {
     "id": 901234,
     "created_at": "2026-05-21T14:08:11Z",
     "kind": "topup",

@@ -13,7 +13,7 @@ def _error(response: object) -> dict[str, object]:
     body = orjson.loads(response.data)  # type: ignore[attr-defined]
     assert set(body) == {"error"}
     assert set(body["error"]) == {"type", "message", "param"}
-    return body["error"]  # type: ignore[no-any-return]
+    return body["error"]
 
 
 def test_default_page_echoes_defaults(client: FlaskClient) -> None:

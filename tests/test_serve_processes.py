@@ -1,13 +1,20 @@
-"""Real ``ledger-mock serve`` processes: same configuration, same bytes, everywhere."""
+"""Real ``ledger-mock serve`` processes: same configuration, same bytes, everywhere.
+
+Run on the default server (uvicorn under gunicorn) and on gunicorn's threads
+(what ``--enable-control`` runs on); stopping is tested on granian too, and
+``test_serve_granian.py`` covers the rest of granian.
+"""
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
 import sys
 from urllib.parse import urlsplit
 
+import pytest
 import requests
 
 from mockserver import builtin_config
@@ -26,7 +33,7 @@ QUERIES = [
 
 def _fetch_all(base_url: str) -> dict[tuple[str, str], bytes]:
     keys = [k for a in builtin_config().accounts for k in (*a.keys, *a.revoked_keys)]
-    bodies = {}
+    bodies: dict[tuple[str, str], bytes] = {}
     with requests.Session() as session:
         for key in keys:
             for query in QUERIES:
@@ -43,6 +50,26 @@ def _fetch_all(base_url: str) -> dict[tuple[str, str], bytes]:
     return bodies
 
 
+SERVERS = pytest.mark.parametrize("server", ["uvicorn", "gunicorn"])
+SERVE = (sys.executable, "-m", "mockserver", "serve", "--port", "0")
+
+
+def _exchange(port: int, raw: bytes) -> tuple[bytes, dict[str, str], bytes]:
+    """Send ``raw`` on a new connection; the status line, headers (names lower-cased), body."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(raw)
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+    head, _, body = reply.partition(b"\r\n\r\n")
+    status, *lines = head.split(b"\r\n")
+    headers = {}
+    for line in lines:
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return status, headers, body
+
+
 def test_two_servers_one_with_two_workers_serve_identical_bytes() -> None:
     with running_mock(env={"PYTHONHASHSEED": "1"}) as first_url:
         first = _fetch_all(first_url)
@@ -50,6 +77,15 @@ def test_two_servers_one_with_two_workers_serve_identical_bytes() -> None:
         second = _fetch_all(second_url)
     assert first.keys() == second.keys()
     assert [k for k in first if first[k] != second[k]] == []
+
+
+def test_uvicorn_and_gunicorn_serve_identical_bytes() -> None:
+    with running_mock("--server", "gunicorn") as gunicorn_url:
+        threaded = _fetch_all(gunicorn_url)
+    with running_mock("--server", "uvicorn", "--workers", "2") as uvicorn_url:
+        evented = _fetch_all(uvicorn_url)
+    assert threaded.keys() == evented.keys()
+    assert [k for k in threaded if threaded[k] != evented[k]] == []
 
 
 def test_first_line_is_the_base_url_then_the_key_table() -> None:
@@ -60,8 +96,9 @@ def test_first_line_is_the_base_url_then_the_key_table() -> None:
         assert response.status_code == 401
 
 
-def test_protocol_level_garbage_gets_the_json_envelope() -> None:
-    with running_mock() as url:
+@SERVERS
+def test_protocol_level_garbage_gets_the_json_envelope(server: str) -> None:
+    with running_mock("--server", server) as url:
         port = urlsplit(url).port
         assert port is not None
         for raw in (
@@ -69,16 +106,16 @@ def test_protocol_level_garbage_gets_the_json_envelope() -> None:
             b"GET /a\x00b HTTP/1.1\r\nHost: x\r\n\r\n",
             b"NONSENSE\r\n\r\n",
             b"GET / HTTP/1.1\r\nbad header line\r\n\r\n",
+            b"get /api/v1/me/billing/transactions HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"GET /api/v1/me/billing/transactions HTTP/9.9\r\nHost: x\r\n\r\n",
+            b"GET / HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
+            b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n",  # binary, then a line end
         ):
-            with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-                sock.sendall(raw)
-                reply = b""
-                while chunk := sock.recv(65536):
-                    reply += chunk
-            head, _, body = reply.partition(b"\r\n\r\n")
-            assert head.startswith(b"HTTP/1.1 400"), reply
-            assert b"Content-Type: application/json" in head
-            assert body.startswith(b'{"error":{"type":"invalid_request_error"')
+            status, headers, body = _exchange(port, raw)
+            assert status.startswith(b"HTTP/1.1 400"), (raw, status)
+            assert headers["content-type"] == "application/json", (raw, headers)
+            assert int(headers["content-length"]) == len(body)
+            assert body.startswith(b'{"error":{"type":"invalid_request_error"'), (raw, body)
         long_query = "x=" + "a" * 10_000
         response = requests.get(
             f"{url}/me/billing/transactions?{long_query}",
@@ -88,22 +125,84 @@ def test_protocol_level_garbage_gets_the_json_envelope() -> None:
         assert response.status_code == 200
 
 
-def test_ctrl_c_stops_cleanly() -> None:
+ALL_SERVERS = ["uvicorn", "gunicorn", "granian"]
+
+
+def _skip_missing(server: str) -> None:
+    if server == "granian":
+        pytest.importorskip("granian")
+
+
+@pytest.mark.parametrize("server", ALL_SERVERS)
+@pytest.mark.parametrize(
+    ("sig", "whole_group"),
+    [(signal.SIGINT, False), (signal.SIGTERM, False), (signal.SIGINT, True)],
+    ids=["SIGINT", "SIGTERM", "ctrl-c-to-the-process-group"],
+)
+def test_serve_stops_cleanly_and_reports_its_caches(
+    server: str, sig: signal.Signals, whole_group: bool
+) -> None:
+    _skip_missing(server)
     process = subprocess.Popen(
-        [sys.executable, "-m", "mockserver", "serve", "--port", "0", "--workers", "2"],
+        [*SERVE, "--workers", "2", "--server", server, "--cache-stats"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,
     )
     assert process.stdout is not None
-    assert process.stdout.readline().startswith("http://127.0.0.1:")
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=30)
+    url = process.stdout.readline().strip()
+    assert url.startswith("http://127.0.0.1:")
+    response = requests.get(
+        f"{url}/me/billing/transactions",
+        headers={"Authorization": "Bearer bsk_test_docs"},
+        timeout=30,
+    )
+    assert response.status_code == 200
+    if whole_group:
+        os.killpg(process.pid, sig)
+    else:
+        process.send_signal(sig)
+    try:
+        _, err = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise AssertionError(f"serve --server {server} ignored {sig.name}") from None
     assert process.returncode == 0 and "Traceback" not in err, err
+    assert err.count("cache stats") == 2, err  # one line per worker: each exited cleanly
 
 
-def test_non_canonical_paths_are_404_over_real_http() -> None:
-    with running_mock() as url:
+@pytest.mark.parametrize("server", ALL_SERVERS)
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_serve_stopped_as_soon_as_it_prints_its_address_exits_0(
+    server: str, sig: signal.Signals
+) -> None:
+    """Workers still starting then: the stop must neither hang nor fail."""
+    _skip_missing(server)
+    for _ in range(3):
+        process = subprocess.Popen(
+            [*SERVE, "--workers", "2", "--server", server],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        assert process.stdout is not None
+        assert process.stdout.readline().startswith("http://127.0.0.1:")
+        os.killpg(process.pid, sig)
+        try:
+            _, err = process.communicate(timeout=8)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise AssertionError(f"serve --server {server} ignored an early {sig.name}") from None
+        assert process.returncode == 0 and "Traceback" not in err, err
+
+
+@SERVERS
+def test_non_canonical_paths_are_404_over_real_http(server: str) -> None:
+    with running_mock("--server", server) as url:
         port = urlsplit(url).port
         assert port is not None
         for target in (
@@ -116,12 +215,7 @@ def test_non_canonical_paths_are_404_over_real_http() -> None:
                 f"GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
                 "Authorization: Bearer bsk_test_default\r\n\r\n"
             ).encode()
-            with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-                sock.sendall(raw)
-                reply = b""
-                while chunk := sock.recv(65536):
-                    reply += chunk
-            head, _, body = reply.partition(b"\r\n\r\n")
-            assert head.startswith(b"HTTP/1.1 404"), (target, head)
-            assert b"Content-Type: application/json" in head
+            status, headers, body = _exchange(port, raw)
+            assert status.startswith(b"HTTP/1.1 404"), (target, status)
+            assert headers["content-type"] == "application/json"
             assert b'"not_found_error"' in body
