@@ -22,8 +22,13 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, cast
 from urllib.parse import unquote_to_bytes
 
+import httptools
 from gunicorn.arbiter import Arbiter
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import (
+    HEADER_VALUE_RE,
+    STATUS_LINE,
+    HttpToolsProtocol,
+)
 from uvicorn.server import Server
 from uvicorn_worker import UvicornWorker
 
@@ -36,6 +41,8 @@ Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
+# The request target as sent, fragment and all, put in the scope by the protocol.
+RAW_TARGET_KEY = "ledger_mock.raw_target"
 _INTERNAL_ERROR = error_body("api_error", "internal error in the mock (please report it)")
 _NO_INPUT = b""
 
@@ -44,13 +51,16 @@ def _environ(scope: Scope) -> dict[str, Any]:
     """The PEP 3333 environ gunicorn would build for the same request.
 
     ``PATH_INFO`` is the raw path percent-decoded to bytes and read as latin-1
-    (PEP 3333), not uvicorn's UTF-8 ``path``; ``RAW_URI`` keeps the target as
-    sent, which is what the app judges ``//`` and ``%2F`` on. Repeated headers
-    are joined with a comma and names containing ``_`` are dropped, as gunicorn
-    does, so the same bytes reach the app whichever server runs it.
+    (PEP 3333), not uvicorn's UTF-8 ``path``; ``RAW_URI`` is the request target
+    exactly as sent (``JsonHttpToolsProtocol`` puts it in the scope), which is
+    what the app judges ``//`` and ``%2F`` on. Repeated headers are joined with
+    a comma, trailing blanks are stripped and names containing ``_`` are
+    dropped, as gunicorn does, so the same text reaches the app whichever
+    server runs it.
     """
     raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
     query: bytes = scope.get("query_string", b"")
+    target: bytes = scope.get(RAW_TARGET_KEY) or (raw_path + b"?" + query if query else raw_path)
     server = scope.get("server") or ("127.0.0.1", 0)
     client = scope.get("client") or ("", 0)
     environ: dict[str, Any] = {
@@ -58,7 +68,7 @@ def _environ(scope: Scope) -> dict[str, Any]:
         "SCRIPT_NAME": "",
         "PATH_INFO": unquote_to_bytes(raw_path).decode("latin-1"),
         "QUERY_STRING": query.decode("latin-1"),
-        "RAW_URI": (raw_path + b"?" + query if query else raw_path).decode("latin-1"),
+        "RAW_URI": target.decode("latin-1"),
         "SERVER_NAME": str(server[0]),
         "SERVER_PORT": str(server[1]),
         "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
@@ -79,7 +89,7 @@ def _environ(scope: Scope) -> dict[str, Any]:
         key = name.upper().replace("-", "_")
         if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
             key = "HTTP_" + key
-        value = raw_value.decode("latin-1")
+        value = raw_value.rstrip(b" \t").decode("latin-1")  # as gunicorn strips them
         environ[key] = f"{environ[key]},{value}" if key in environ else value
     return environ
 
@@ -121,12 +131,15 @@ class InLoopWsgi:
                 if close is not None:
                     close()
             status, headers = started[-1]
+            code = int(status[:3])
+            names = _ENCODED_NAMES
+            encoded = [(names.get(k) or _encode_name(k), _header_value(v)) for k, v in headers]
+            if code not in STATUS_LINE:
+                raise ValueError(f"status {status!r} has no HTTP status line")
         except Exception:
             sys.stderr.write("ledger-mock: unexpected error while answering a request\n")
             return 500, _json_headers(_INTERNAL_ERROR), _INTERNAL_ERROR
-        names = _ENCODED_NAMES
-        encoded = [(names.get(k) or _encode_name(k), v.encode("latin-1")) for k, v in headers]
-        return int(status[:3]), encoded, body
+        return code, encoded, body
 
 
 _ENCODED_NAMES: dict[str, bytes] = {}
@@ -137,6 +150,14 @@ def _encode_name(name: str) -> bytes:
     encoded = name.encode("latin-1")
     if len(_ENCODED_NAMES) < 256:
         _ENCODED_NAMES[name] = encoded
+    return encoded
+
+
+def _header_value(value: str) -> bytes:
+    """Encoded; refused here (so the answer is the JSON 500) rather than by uvicorn mid-send."""
+    encoded = value.encode("latin-1")
+    if HEADER_VALUE_RE.search(encoded):
+        raise ValueError(f"header value {value!r} has control characters")
     return encoded
 
 
@@ -192,13 +213,48 @@ class JsonHttpToolsProtocol(HttpToolsProtocol):
     uvicorn's own answer is ``text/plain``.
     """
 
+    _refuse_when_done = False  # bytes that are not HTTP followed requests still answering
+
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self.transport = cast(asyncio.Transport, _CoalescingTransport(transport))
 
+    def data_received(self, data: bytes) -> None:
+        """uvicorn's, except for what follows a request in the same read.
+
+        After bytes that are not HTTP, the valid requests before them are still
+        answered (in order) before the JSON ``400`` and the close; uvicorn sent
+        the ``400`` at once and the earlier answers were lost. An ``Upgrade`` or
+        ``CONNECT`` request (``curl --http2`` sends ``Upgrade: h2c``) is answered
+        as plain HTTP, since nothing is upgraded here, and the requests after it
+        are parsed; uvicorn dropped them and logged two warnings per request.
+        """
+        self._unset_keepalive_if_required()
+        while True:
+            try:
+                self.parser.feed_data(data)
+            except httptools.HttpParserUpgrade as upgrade:
+                offset = upgrade.args[0] if upgrade.args else len(data)
+                data = data[offset:]
+                if data:
+                    continue
+            except httptools.HttpParserError:
+                if self.pipeline or (self.cycle is not None and not self.cycle.response_complete):
+                    self._refuse_when_done = True
+                    self.flow.pause_reading()
+                else:
+                    self.send_400_response("")
+            return
+
+    def on_headers_complete(self) -> None:
+        self.scope[RAW_TARGET_KEY] = self.url  # type: ignore[literal-required]
+        super().on_headers_complete()
+
     def on_response_complete(self) -> None:
         cast(_CoalescingTransport, self.transport).flush()
         super().on_response_complete()
+        if self._refuse_when_done and not self.pipeline and self.cycle.response_complete:
+            self.send_400_response("")
 
     def send_400_response(self, msg: str) -> None:
         body = error_body("invalid_request_error", "malformed HTTP request: bad request")
@@ -227,6 +283,9 @@ class JsonUvicornWorker(UvicornWorker):
         "server_header": False,
         "access_log": False,
         "interface": "asgi3",
+        # Below gunicorn's graceful_timeout (5 s), so a connection that never drains
+        # cannot get the worker killed before its exit hooks run.
+        "timeout_graceful_shutdown": 4,
     }
 
     def init_signals(self) -> None:
@@ -238,12 +297,18 @@ class JsonUvicornWorker(UvicornWorker):
         ``--cache-stats`` report) could run.
         """
         super().init_signals()
-        for stop in (signal.SIGTERM, signal.SIGINT):
+        for stop in _STOP_SIGNALS:  # until the loop takes them over
             signal.signal(stop, _exit_worker)
 
     def run(self) -> None:
-        with asyncio.Runner(loop_factory=self.config.get_loop_factory()) as runner:
-            runner.run(self._serve_until_told())
+        try:
+            with asyncio.Runner(loop_factory=self.config.get_loop_factory()) as runner:
+                runner.run(self._serve_until_told())
+        finally:
+            # Served and stopping: a second Ctrl-C or gunicorn's SIGQUIT must not cut
+            # its exit hooks short (closing the loop put SIGQUIT back to its default).
+            for stop in _STOP_SIGNALS:
+                signal.signal(stop, signal.SIG_IGN)
 
     async def _serve_until_told(self) -> None:
         """uvicorn's serve, with gunicorn's SIGQUIT (its quick stop, sent on Ctrl-C) obeyed.
@@ -263,6 +328,9 @@ class JsonUvicornWorker(UvicornWorker):
         await server.serve(sockets=self.sockets)
         if not server.started:
             sys.exit(Arbiter.WORKER_BOOT_ERROR)
+
+
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)
 
 
 def _exit_worker(signum: int, frame: Any) -> None:

@@ -12,6 +12,8 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+import pytest
+
 from mockserver.app import create_app
 from mockserver.asgi import InLoopWsgi
 
@@ -76,6 +78,7 @@ def test_the_environ_is_what_gunicorn_would_build() -> None:
                 (b"authorization", b"Bearer b"),
                 (b"content-type", b"text/plain"),
                 (b"x_forwarded_for", b"spoofed"),
+                (b"x-padded", b"value \t "),
             ],
         ),
     )
@@ -86,6 +89,7 @@ def test_the_environ_is_what_gunicorn_would_build() -> None:
     assert environ["QUERY_STRING"] == "page=2&kind=topup"
     assert environ["HTTP_AUTHORIZATION"] == "Bearer a,Bearer b"
     assert environ["CONTENT_TYPE"] == "text/plain"
+    assert environ["HTTP_X_PADDED"] == "value"  # trailing blanks stripped, as gunicorn does
     assert not any("FORWARDED" in key for key in environ)
     assert environ["wsgi.input"].read() == b""
 
@@ -127,6 +131,34 @@ def test_an_exception_in_the_app_is_the_json_500() -> None:
     assert headers[b"Content-Type"] == b"application/json"
     assert int(headers[b"Content-Length"]) == len(body)
     assert json.loads(body)["error"]["type"] == "api_error"
+
+
+@pytest.mark.parametrize(
+    ("status", "headers"),
+    [
+        ("200 OK", [("X-Bad", "a\x01b")]),  # uvicorn would refuse it in the middle of sending
+        ("200 OK", [("X-Bad", "caf\u00e9\u2603")]),  # not latin-1
+        ("999 WHAT", []),  # no status line for it
+    ],
+)
+def test_headers_uvicorn_would_refuse_are_the_json_500(
+    status: str, headers: list[tuple[str, str]]
+) -> None:
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        start_response(status, headers)
+        return [b"{}"]
+
+    code, sent, body = _call(InLoopWsgi(app), _scope())
+    assert code == 500 and sent[b"Content-Type"] == b"application/json"
+    assert json.loads(body)["error"]["type"] == "api_error"
+
+
+def test_the_raw_target_from_the_protocol_is_the_raw_uri() -> None:
+    bridge, seen = _echo_environ()
+    scope = _scope(query=b"a=1")
+    scope["ledger_mock.raw_target"] = b"/api/v1/me/billing/transactions?a=1#//"
+    _call(bridge, scope)
+    assert seen[0]["RAW_URI"] == "/api/v1/me/billing/transactions?a=1#//"
 
 
 def test_the_result_is_closed_even_when_iterating_fails() -> None:

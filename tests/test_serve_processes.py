@@ -219,3 +219,65 @@ def test_non_canonical_paths_are_404_over_real_http(server: str) -> None:
             assert status.startswith(b"HTTP/1.1 404"), (target, status)
             assert headers["content-type"] == "application/json"
             assert b'"not_found_error"' in body
+
+
+def _replies(port: int, raw: bytes) -> list[tuple[bytes, dict[str, str], bytes]]:
+    """Send ``raw`` (several pipelined requests) and split every reply off the stream."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(raw)
+        stream = b""
+        while chunk := sock.recv(65536):
+            stream += chunk
+    replies = []
+    while stream:
+        head, _, rest = stream.partition(b"\r\n\r\n")
+        status, *lines = head.split(b"\r\n")
+        headers = {}
+        for line in lines:
+            name, _, value = line.decode("latin-1").partition(":")
+            headers[name.strip().lower()] = value.strip()
+        length = int(headers["content-length"])
+        replies.append((status, headers, rest[:length]))
+        stream = rest[length:]
+    return replies
+
+
+AUTHORIZED = "Host: x\r\nAuthorization: Bearer bsk_test_docs\r\n"
+PAGE = f"GET /api/v1/me/billing/transactions?page_size=1 HTTP/1.1\r\n{AUTHORIZED}"
+
+
+@SERVERS
+def test_requests_before_garbage_in_the_same_packet_are_answered_first(server: str) -> None:
+    with running_mock("--server", server) as url:
+        port = urlsplit(url).port
+        assert port is not None
+        replies = _replies(port, f"{PAGE}\r\n{PAGE}\r\n".encode() + b"NONSENSE\x00\r\n\r\n")
+    assert [status.split(b" ")[1] for status, _, _ in replies] == [b"200", b"200", b"400"]
+    assert all(headers["content-type"] == "application/json" for _, headers, _ in replies)
+    assert replies[0][2] == replies[1][2] and b'"total":47' in replies[0][2]
+    assert replies[2][2].startswith(b'{"error":{"type":"invalid_request_error"')
+
+
+@SERVERS
+def test_upgrade_requests_are_answered_as_plain_http_and_what_follows_too(server: str) -> None:
+    upgrade = f"{PAGE}Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+    upgrade += "HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n"
+    last = f"{PAGE}Connection: close\r\n\r\n"
+    with running_mock("--server", server) as url:
+        port = urlsplit(url).port
+        assert port is not None
+        replies = _replies(port, (upgrade + last).encode())
+    assert [status.split(b" ")[1] for status, _, _ in replies] == [b"200", b"200"]
+    assert replies[0][2] == replies[1][2]
+
+
+@SERVERS
+def test_a_fragment_in_the_target_is_judged_as_sent(server: str) -> None:
+    with running_mock("--server", server) as url:
+        port = urlsplit(url).port
+        assert port is not None
+        fragment = "GET /api/v1/me/billing/transactions#// HTTP/1.1\r\n"
+        [(status, _, body)] = _replies(
+            port, f"{fragment}{AUTHORIZED}Connection: close\r\n\r\n".encode()
+        )
+    assert status.split(b" ")[1] == b"404" and b'"not_found_error"' in body
