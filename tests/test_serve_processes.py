@@ -55,19 +55,9 @@ SERVE = (sys.executable, "-m", "mockserver", "serve", "--port", "0")
 
 
 def _exchange(port: int, raw: bytes) -> tuple[bytes, dict[str, str], bytes]:
-    """Send ``raw`` on a new connection; the status line, headers (names lower-cased), body."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(raw)
-        reply = b""
-        while chunk := sock.recv(65536):
-            reply += chunk
-    head, _, body = reply.partition(b"\r\n\r\n")
-    status, *lines = head.split(b"\r\n")
-    headers = {}
-    for line in lines:
-        name, _, value = line.decode("latin-1").partition(":")
-        headers[name.strip().lower()] = value.strip()
-    return status, headers, body
+    """Send ``raw`` on a new connection; the one reply: status line, headers, body."""
+    [reply] = _replies(port, raw)
+    return reply
 
 
 def test_two_servers_one_with_two_workers_serve_identical_bytes() -> None:
