@@ -1,4 +1,9 @@
-"""The public docs page (shared/seed), read by the tests that compare against it."""
+"""The public docs page, read by the tests that compare against it.
+
+A verbatim copy lives in ``tests/data`` so a clone runs its tests anywhere; where
+the workspace's ``shared/seed`` original sits beside the checkout,
+``test_docs_page_copy_is_the_original`` holds the copy to it byte for byte.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-SEED_PAGE = Path(__file__).resolve().parents[2] / "shared" / "seed" / "billing-transactions.txt"
+SEED_PAGE = Path(__file__).resolve().parent / "data" / "billing-transactions.txt"
+ORIGINAL_PAGE = (
+    Path(__file__).resolve().parents[2] / "shared" / "seed" / "billing-transactions.txt"
+)
 
 
 def docs_example_body() -> dict[str, Any]:

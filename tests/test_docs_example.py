@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import orjson
+import pytest
 from flask.testing import FlaskClient
 
 from mockserver.scenarios import DOCS_EXAMPLE_ITEMS
 from tests.conftest import TRANSACTIONS, bearer
-from tests.docs_page import docs_example_body
+from tests.docs_page import ORIGINAL_PAGE, SEED_PAGE, docs_example_body
+
+
+def test_docs_page_copy_is_the_original() -> None:
+    if not ORIGINAL_PAGE.exists():
+        pytest.skip(f"the original docs page is not beside this checkout ({ORIGINAL_PAGE})")
+    assert SEED_PAGE.read_bytes() == ORIGINAL_PAGE.read_bytes()
 
 
 def test_page_one_reproduces_the_docs_example(client: FlaskClient) -> None:
