@@ -33,6 +33,7 @@ from uvicorn.server import Server
 from uvicorn_worker import UvicornWorker
 
 from .errors import error_body
+from .wsgi_result import read_result
 
 __all__ = ["InLoopWsgi", "JsonHttpToolsProtocol", "JsonUvicornWorker"]
 
@@ -123,13 +124,7 @@ class InLoopWsgi:
             return _no_write
 
         try:
-            result = self.app(environ, start_response)
-            try:
-                body = b"".join(result)
-            finally:
-                close = getattr(result, "close", None)
-                if close is not None:
-                    close()
+            body = read_result(self.app(environ, start_response))
             status, headers = started[-1]
             code = int(status[:3])
             names = _ENCODED_NAMES

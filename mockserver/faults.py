@@ -28,6 +28,7 @@ from typing import Any, Literal, get_args
 from .errors import LedgerMockError, error_body
 from .journal import FAULT_ENVIRON_KEY
 from .seeding import mix64
+from .wsgi_result import read_result
 
 __all__ = [
     "DEFER_CLOSE_KEY",
@@ -294,13 +295,7 @@ class FaultMiddleware:
             captured.append((status, headers))
             return lambda data: None
 
-        result = self.app(environ, capture)
-        try:
-            body = b"".join(result)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
+        body = read_result(self.app(environ, capture))
         status, headers = captured[-1]
         if not any(k.lower() == "content-length" for k, _ in headers):
             # The app's own length stands (a HEAD answer declares the GET body's length).

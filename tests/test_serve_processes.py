@@ -60,22 +60,24 @@ def _exchange(port: int, raw: bytes) -> tuple[bytes, dict[str, str], bytes]:
     return reply
 
 
-def test_two_servers_one_with_two_workers_serve_identical_bytes() -> None:
-    with running_mock(env={"PYTHONHASHSEED": "1"}) as first_url:
-        first = _fetch_all(first_url)
-    with running_mock("--workers", "2", env={"PYTHONHASHSEED": "2"}) as second_url:
-        second = _fetch_all(second_url)
-    assert first.keys() == second.keys()
-    assert [k for k in first if first[k] != second[k]] == []
-
-
-def test_uvicorn_and_gunicorn_serve_identical_bytes() -> None:
-    with running_mock("--server", "gunicorn") as gunicorn_url:
-        threaded = _fetch_all(gunicorn_url)
-    with running_mock("--server", "uvicorn", "--workers", "2") as uvicorn_url:
-        evented = _fetch_all(uvicorn_url)
-    assert threaded.keys() == evented.keys()
-    assert [k for k in threaded if threaded[k] != evented[k]] == []
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ((), ("--workers", "2")),
+        (("--server", "gunicorn"), ("--server", "uvicorn", "--workers", "2")),
+    ],
+    ids=["one-and-two-workers", "gunicorn-threads-and-uvicorn"],
+)
+def test_two_serve_processes_serve_identical_bytes(
+    first: tuple[str, ...], second: tuple[str, ...]
+) -> None:
+    """Different processes, worker counts, hash seeds and servers: the same bytes."""
+    with running_mock(*first, env={"PYTHONHASHSEED": "1"}) as first_url:
+        one = _fetch_all(first_url)
+    with running_mock(*second, env={"PYTHONHASHSEED": "2"}) as second_url:
+        other = _fetch_all(second_url)
+    assert one.keys() == other.keys()
+    assert [k for k in one if one[k] != other[k]] == []
 
 
 def test_first_line_is_the_base_url_then_the_key_table() -> None:
