@@ -125,6 +125,33 @@ def _skip_missing(server: str) -> None:
         pytest.importorskip("granian")
 
 
+def _start(*args: str) -> tuple[subprocess.Popen[str], str]:
+    """``serve --port 0 ARGS`` in its own process group; the process and its first line."""
+    process = subprocess.Popen(
+        [*SERVE, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert process.stdout is not None
+    first_line = process.stdout.readline().strip()
+    assert first_line.startswith("http://127.0.0.1:"), first_line
+    return process, first_line
+
+
+def _exited_cleanly(process: subprocess.Popen[str], *, timeout: float, what: str) -> str:
+    """Wait for the stop; exit 0 and no traceback, else kill the group and fail. Its stderr."""
+    try:
+        _, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise AssertionError(f"serve ignored {what}") from None
+    assert process.returncode == 0 and "Traceback" not in err, err
+    return err
+
+
 @pytest.mark.parametrize("server", ALL_SERVERS)
 @pytest.mark.parametrize(
     ("sig", "whole_group"),
@@ -135,16 +162,7 @@ def test_serve_stops_cleanly_and_reports_its_caches(
     server: str, sig: signal.Signals, whole_group: bool
 ) -> None:
     _skip_missing(server)
-    process = subprocess.Popen(
-        [*SERVE, "--workers", "2", "--server", server, "--cache-stats"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    assert process.stdout is not None
-    url = process.stdout.readline().strip()
-    assert url.startswith("http://127.0.0.1:")
+    process, url = _start("--workers", "2", "--server", server, "--cache-stats")
     response = requests.get(
         f"{url}/me/billing/transactions",
         headers={"Authorization": "Bearer bsk_test_docs"},
@@ -155,13 +173,7 @@ def test_serve_stops_cleanly_and_reports_its_caches(
         os.killpg(process.pid, sig)
     else:
         process.send_signal(sig)
-    try:
-        _, err = process.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
-        raise AssertionError(f"serve --server {server} ignored {sig.name}") from None
-    assert process.returncode == 0 and "Traceback" not in err, err
+    err = _exited_cleanly(process, timeout=30, what=f"{sig.name} on --server {server}")
     assert err.count("cache stats") == 2, err  # one line per worker: each exited cleanly
 
 
@@ -173,23 +185,9 @@ def test_serve_stopped_as_soon_as_it_prints_its_address_exits_0(
     """Workers still starting then: the stop must neither hang nor fail."""
     _skip_missing(server)
     for _ in range(3):
-        process = subprocess.Popen(
-            [*SERVE, "--workers", "2", "--server", server],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
-        assert process.stdout is not None
-        assert process.stdout.readline().startswith("http://127.0.0.1:")
+        process, _ = _start("--workers", "2", "--server", server)
         os.killpg(process.pid, sig)
-        try:
-            _, err = process.communicate(timeout=8)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.communicate()
-            raise AssertionError(f"serve --server {server} ignored an early {sig.name}") from None
-        assert process.returncode == 0 and "Traceback" not in err, err
+        _exited_cleanly(process, timeout=8, what=f"an early {sig.name} on --server {server}")
 
 
 @SERVERS
