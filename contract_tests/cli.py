@@ -2,7 +2,10 @@
 
 Mounted lazily by the mock's CLI as `ledger-mock check`, and runnable alone as
 `python -m contract_tests`.  Exit 0: the target conforms; 1: a rule is
-violated; 2: the check could not run (one line on stderr, no traceback).
+violated; 2: the check could not run (one line on stderr, no traceback), as a
+whole (bad arguments, unreachable target) or for some rules (a schema the
+suite cannot find, an internal error: the report is printed, those rules show
+as ERROR, and the stderr line names them and why).  2 wins over 1.
 """
 
 from __future__ import annotations
@@ -15,11 +18,10 @@ import click
 from contract_tests.catalog import Profile
 from contract_tests.errors import CheckCouldNotRun
 from contract_tests.junit import write_junit
+from contract_tests.report import EXIT_COULD_NOT_RUN
 from contract_tests.runner import DEFAULT_MAX_EXAMPLES, DEFAULT_SEED, run_check
 
 __all__ = ["check"]
-
-EXIT_COULD_NOT_RUN = 2
 
 
 def _fail(message: str) -> click.exceptions.Exit:
@@ -102,4 +104,7 @@ def check(
             write_junit(report, junit_xml)
         except OSError as error:
             raise _fail(f"cannot write {junit_xml}: {error.strerror}") from None
+    summary = report.error_summary()
+    if summary is not None:
+        raise _fail(summary)
     raise click.exceptions.Exit(report.exit_code)

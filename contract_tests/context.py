@@ -50,13 +50,18 @@ class Context:
     usage_drift: bool = False
     history: History | None = None
     history_problem: str = "the history could not be read"
+    # True when the history is missing through the suite's own failure (an
+    # internal exception), not the target's: then rules needing it "could not run".
+    history_failed_internally: bool = False
     notes: list[str] = field(default_factory=list)
 
     def require_history(self, *rule_ids: str) -> History | None:
-        """The history, or `None` after marking `rule_ids` not checked with the reason."""
+        """The history, or `None` after marking `rule_ids` not checked (or, when the
+        suite itself failed to read it, could not run) with the reason."""
         if self.history is None:
+            mark = self.record.cannot_run if self.history_failed_internally else self.record.skip
             for rule_id in rule_ids:
-                self.record.skip(rule_id, self.history_problem)
+                mark(rule_id, self.history_problem)
         return self.history
 
 

@@ -6,6 +6,10 @@ check's verdicts onto an `OPENAPI-*` rule.  The documented profile generates
 positive data only: what an invalid `kind` (say) should get is a [decided]
 point the documented profile must not judge.  Schemathesis is imported
 lazily: it costs seconds, and `--no-fuzz` style callers never pay them.
+
+A missing OpenAPI document, a failed import or an engine crash is the suite's
+failure, not the target's: the `OPENAPI-*` rules are then "could not run"
+(ERROR, exit 2), never "not checked".
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 from contract_tests.catalog import Profile
 from contract_tests.client import ENDPOINT
 from contract_tests.context import Context
+from contract_tests.errors import SchemaNotFound, describe_failure
 from contract_tests.spec import openapi_path
 
 __all__ = ["CHECK_RULES", "fuzz_openapi"]
@@ -80,16 +85,15 @@ def fuzz_openapi(ctx: Context, *, base_url: str, seed: int, max_examples: int) -
     rules = [rule_id for rule_id in CHECK_RULES.values() if ctx.record.wants(rule_id)]
     if not rules:
         return
-    spec = openapi_path(ctx.profile)
-    if spec is None:
-        for rule_id in rules:
-            ctx.record.skip(rule_id, f"no {ctx.profile} OpenAPI document found (ledger_schemas)")
-        return
     try:
+        spec = openapi_path(ctx.profile)
         _run(ctx, spec, base_url=base_url, seed=seed, max_examples=max_examples)
-    except Exception as error:  # any engine failure: the rules are not checked
+    except SchemaNotFound as error:
         for rule_id in rules:
-            ctx.record.skip(rule_id, f"Schemathesis could not run: {type(error).__name__}: {error}")
+            ctx.record.cannot_run(rule_id, f"no OpenAPI document: {error}")
+    except Exception as error:  # a failed lookup, import or engine run is ours, not the target's
+        for rule_id in rules:
+            ctx.record.cannot_run(rule_id, f"Schemathesis could not run: {describe_failure(error)}")
     if ctx.profile is Profile.DOCUMENTED:
         ctx.record.note("OPENAPI-POSITIVE-ACCEPTED", "documented profile: positive data only")
 

@@ -1,7 +1,8 @@
 """The report as JUnit XML: one testcase per rule.
 
-CI dashboards read this: a violated rule is a `<failure>`, a rule that could
-not be checked is `<skipped>` with its reason, never a pass.
+CI dashboards read this: a violated rule is a `<failure>`, a rule the tool
+could not run (a broken install, an internal error) is an `<error>`, a rule
+the target gave nothing to check is `<skipped>` with its reason; never a pass.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ def junit_xml(report: Report) -> str:
         name=f"bytespike-ledger-contract.{report.profile}",
         tests=str(len(report.results)),
         failures=str(counts[Status.VIOLATED]),
-        errors="0",
+        errors=str(counts[Status.ERROR]),
         skipped=str(counts[Status.NOT_CHECKED]),
         time=f"{report.elapsed:.3f}",
     )
@@ -44,6 +45,10 @@ def junit_xml(report: Report) -> str:
             )
             failure.text = "\n\n".join(
                 f"{v.curl}\nexpected: {v.expected}\nactual:   {v.actual}" for v in result.violations
+            )
+        elif result.status is Status.ERROR:
+            ET.SubElement(
+                case, "error", message=f"could not run: {result.reason}", type="CheckCouldNotRun"
             )
         elif result.status is Status.NOT_CHECKED:
             ET.SubElement(case, "skipped", message=f"not checked: {result.reason}")

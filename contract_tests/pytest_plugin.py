@@ -4,9 +4,10 @@
 project's `testpaths` leave it out of a bare `pytest`).  Every option has an
 ini key and an environment variable (option → ini → environment).  The whole
 check runs once per session; each test reports its rule: a violation fails
-with the curl lines, a rule not checked is skipped with its reason (the only
-skip this suite ever makes).  Options are `--ledger-*`, never `--base-url`,
-which pytest-base-url owns.
+with the curl lines, a rule the tool could not run (a missing schema, an
+internal error) fails with the reason, and a rule the target gave nothing to
+check is skipped with its reason (the only skip this suite ever makes).
+Options are `--ledger-*`, never `--base-url`, which pytest-base-url owns.
 """
 
 from __future__ import annotations
@@ -81,10 +82,31 @@ def _require_target(config: pytest.Config) -> None:
         raise pytest.UsageError("the contract suite needs --ledger-base-url and --ledger-api-key")
 
 
+# run_check's integer arguments and our settings for them. Not `ledger_seed`: that
+# one belongs to the fixtures plugin (the mock's data seed), hence `check_seed`.
+_INTEGERS = (("seed", "ledger_check_seed"), ("max_examples", "ledger_max_examples"))
+
+
+def _integers(config: pytest.Config) -> dict[str, int]:
+    """The integer settings given, as run_check's keyword arguments (UsageError if not ints)."""
+    found = {}
+    for name, setting in _INTEGERS:
+        raw = _setting(config, setting)
+        if raw is not None:
+            try:
+                found[name] = int(raw)
+            except ValueError:
+                option = "--" + setting.replace("_", "-")
+                raise pytest.UsageError(f"{option} must be an integer, not {raw!r}") from None
+    return found
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """Refuse to run the suite without a target: one clear usage error (not with --help)."""
+    """Refuse to run the suite without a usable target: one clear usage error, at
+    start-up rather than once per rule (not with --help)."""
     if not (config.option.help or config.option.version):
         _require_target(config)
+        _integers(config)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -110,16 +132,8 @@ def ledger_contract_report(pytestconfig: pytest.Config) -> Any:
         "profile": _profile(pytestconfig),
         "usage_drift": bool(_setting(pytestconfig, "ledger_usage_drift")),
         "fuzz": not _setting(pytestconfig, "ledger_no_openapi"),
+        **_integers(pytestconfig),
     }
-    for name in ("seed", "max_examples"):
-        raw = _setting(pytestconfig, f"ledger_{name}")
-        if raw is not None:
-            try:
-                kwargs[name] = int(raw)
-            except ValueError:
-                raise pytest.UsageError(
-                    f"--ledger-{name.replace('_', '-')} must be an integer"
-                ) from None
     try:
         return run_check(**kwargs)
     except CheckCouldNotRun as error:

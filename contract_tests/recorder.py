@@ -1,9 +1,12 @@
 """Collects evidence rule by rule while the checks run, then gives verdicts.
 
 A check never decides "passed" by itself: it records each comparison it made
-(`expect`), each breach (`violate`) and each reason it could not look
-(`skip`).  A rule is VIOLATED with one breach, passed only when at least one
-comparison was made, and otherwise not checked, with the reasons gathered.
+(`expect`), each breach (`violate`), each reason the target gave it nothing to
+look at (`skip`) and each reason the tool itself failed (`cannot_run`).  A
+rule the tool failed on is ERROR whatever else was recorded (partial evidence
+is no pass, and the run must exit 2); otherwise it is VIOLATED with one
+breach, passed only when at least one comparison was made, and else not
+checked, with the reasons gathered.
 Evidence for rules outside the run's profile is dropped here, so checks can
 stay profile-agnostic.
 """
@@ -34,6 +37,7 @@ class _Evidence:
     violations: list[Violation] = field(default_factory=list)
     extra_violations: int = 0
     skip_reasons: list[str] = field(default_factory=list)
+    error_reasons: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -99,10 +103,25 @@ class Recorder:
         )
 
     def skip(self, rule_id: str, reason: str) -> None:
-        """Record why `rule_id` could not be looked at (ignored if it was checked)."""
+        """Record why the target gave `rule_id` nothing to look at (ignored if it was checked).
+
+        Only for reasons about the target or the caller's choices (no ties in its
+        data, no revoked key given); a failure of the suite itself is `cannot_run`.
+        """
         evidence = self._get(rule_id)
         if evidence is not None and reason not in evidence.skip_reasons:
             evidence.skip_reasons.append(reason)
+
+    def cannot_run(self, rule_id: str, reason: str) -> None:
+        """Record that the tool could not check `rule_id` for a reason of its own.
+
+        For failures of the suite (a schema file it cannot find, an import or an
+        internal exception), never for what the target's data lacks: those are
+        `skip`.  The rule becomes ERROR even if comparisons were recorded.
+        """
+        evidence = self._get(rule_id)
+        if evidence is not None and reason not in evidence.error_reasons:
+            evidence.error_reasons.append(reason)
 
     def note(self, rule_id: str, text: str) -> None:
         """Attach a remark (e.g. a partial check) to a rule's result."""
@@ -118,7 +137,9 @@ class Recorder:
             notes = list(evidence.notes)
             if evidence.extra_violations:
                 notes.append(f"{evidence.extra_violations} more violation(s) not listed")
-            if evidence.violations:
+            if evidence.error_reasons:
+                status, reason = Status.ERROR, "; ".join(evidence.error_reasons)
+            elif evidence.violations:
                 status, reason = Status.VIOLATED, None
             elif evidence.checks:
                 status, reason = Status.PASSED, None

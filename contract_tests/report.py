@@ -3,6 +3,13 @@
 `Report` is the machine-readable verdict (`Report.violations`, each with
 `.rule_id`), and it renders itself as the text the CLI prints.  Nothing here
 knows how the rules were checked.
+
+Two kinds of "no verdict" are kept apart on purpose.  *not checked* is about
+the target: its data gave the rule nothing to look at (no ties, no revoked key
+given), which is an honest outcome of a good run.  *ERROR* ("could not run") is
+about the tool: a schema it cannot find, an import or an internal exception.
+Folding the second into the first once let a broken install report every
+`OPENAPI-*` rule "not checked" and exit 0; an ERROR makes the run exit 2.
 """
 
 from __future__ import annotations
@@ -13,7 +20,19 @@ from typing import Any
 
 from contract_tests.catalog import Profile, Rule
 
-__all__ = ["Report", "RuleResult", "Status", "Violation"]
+__all__ = [
+    "EXIT_COULD_NOT_RUN",
+    "EXIT_OK",
+    "EXIT_VIOLATED",
+    "Report",
+    "RuleResult",
+    "Status",
+    "Violation",
+]
+
+EXIT_OK = 0
+EXIT_VIOLATED = 1
+EXIT_COULD_NOT_RUN = 2
 
 
 class Status(StrEnum):
@@ -21,7 +40,8 @@ class Status(StrEnum):
 
     PASSED = "passed"
     VIOLATED = "VIOLATED"
-    NOT_CHECKED = "not checked"
+    NOT_CHECKED = "not checked"  # the target gave the rule nothing to look at
+    ERROR = "ERROR"  # the tool could not run the rule's check ("could not run")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,14 +103,48 @@ class Report:
         return [r.rule_id for r in self.results if r.status is Status.VIOLATED]
 
     @property
+    def error_rule_ids(self) -> list[str]:
+        """Ids of the rules the tool could not run (status ERROR)."""
+        return [r.rule_id for r in self.results if r.status is Status.ERROR]
+
+    @property
+    def could_run(self) -> bool:
+        """True when the tool ran every rule's check (rules not checked for the target's
+        reasons count as run)."""
+        return not self.error_rule_ids
+
+    @property
     def ok(self) -> bool:
-        """True when no rule was violated (not-checked rules do not count as passed)."""
-        return not self.violated_rule_ids
+        """True when every rule could run and none was violated.
+
+        Not-checked rules do not count as passed, but do not make a run fail either.
+        """
+        return self.could_run and not self.violated_rule_ids
 
     @property
     def exit_code(self) -> int:
-        """0 when the target conforms, 1 when any rule is violated."""
-        return 0 if self.ok else 1
+        """0 conforms, 1 a rule is violated, 2 a rule could not run.
+
+        2 wins over 1: a run that could not look at every rule is incomplete
+        whatever it found, and CI must not read it as an ordinary red result of
+        the target; the violations found are still in the report.
+        """
+        if not self.could_run:
+            return EXIT_COULD_NOT_RUN
+        return EXIT_VIOLATED if self.violated_rule_ids else EXIT_OK
+
+    def error_summary(self) -> str | None:
+        """One line naming the rules that could not run and why; `None` if all could."""
+        by_reason: dict[str, list[str]] = {}
+        for r in self.results:
+            if r.status is Status.ERROR:
+                by_reason.setdefault(r.reason or "no reason recorded", []).append(r.rule_id)
+        if not by_reason:
+            return None
+        count = sum(len(ids) for ids in by_reason.values())
+        parts = [f"{', '.join(ids)}: {reason}" for reason, ids in by_reason.items()]
+        text = f"{count} rule(s) could not run: " + "; ".join(parts)
+        return " ".join(text.split())
 
     def result(self, rule_id: str) -> RuleResult:
         """The result for one rule id (KeyError if the profile does not hold it)."""
@@ -109,6 +163,7 @@ class Report:
             "base_url": self.base_url,
             "profile": str(self.profile),
             "ok": self.ok,
+            "exit_code": self.exit_code,
             "elapsed_seconds": round(self.elapsed, 3),
             "notes": list(self.notes),
             "rules": [
@@ -131,7 +186,7 @@ class Report:
         width = max((len(r.rule_id) for r in self.results), default=0)
         for r in self.results:
             line = f"{r.status:<11} {r.rule_id:<{width}} {r.rule.section}  {r.rule.summary}"
-            if r.status is Status.NOT_CHECKED and r.reason:
+            if r.status in (Status.NOT_CHECKED, Status.ERROR) and r.reason:
                 line += f"  [{r.reason}]"
             lines.append(line.rstrip())
             lines.extend(f"{'':12}note: {note}" for note in r.notes)
@@ -150,6 +205,7 @@ class Report:
         lines += [
             "",
             f"{counts[Status.PASSED]} passed, {counts[Status.VIOLATED]} violated, "
-            f"{counts[Status.NOT_CHECKED]} not checked, in {self.elapsed:.1f} s",
+            f"{counts[Status.NOT_CHECKED]} not checked, {counts[Status.ERROR]} could not run, "
+            f"in {self.elapsed:.1f} s",
         ]
         return "\n".join(lines)

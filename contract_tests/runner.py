@@ -4,6 +4,10 @@ Order: validate arguments, probe the target (unreachable means "could not
 run", not "violated"), discover and pin the history, run the stateful checks,
 run Schemathesis over the profile's OpenAPI document, and hand the recorder's
 verdicts over as a `Report`.
+
+An unexpected exception inside a check is the suite's bug, not the target's:
+it neither crashes the run nor hides as "not checked"; the check's rules are
+reported as "could not run" (ERROR), with the exception, and the run exits 2.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from contract_tests.catalog import Profile
 from contract_tests.checks import ALL_CHECKS, Check
 from contract_tests.client import Client, TransportError
 from contract_tests.context import Context, Keys
-from contract_tests.errors import BadArguments, TargetUnreachable
+from contract_tests.errors import BadArguments, TargetUnreachable, describe_failure
 from contract_tests.history import DEFAULT_CAP, History, discover
 from contract_tests.recorder import Recorder
 from contract_tests.redaction import Redactor
@@ -78,7 +82,7 @@ def run_check(
 
     if fuzz:
         fuzz_openapi(ctx, base_url=base_url, seed=seed, max_examples=max_examples)
-    else:
+    else:  # the caller's choice, not a failure: these rules are "not checked"
         for rule_id in CHECK_RULES.values():
             record.skip(rule_id, "the Schemathesis phase was turned off")
     return Report(
@@ -148,6 +152,11 @@ def _discover(ctx: Context, cap: int) -> None:
         _transport_failure(ctx, error)
         ctx.history_problem = "reading the history failed: no HTTP response"
         return
+    except Exception as error:  # the suite's own failure: its rules could not run
+        ctx.history_problem = f"reading the history failed: {describe_failure(error)}"
+        ctx.history_failed_internally = True
+        ctx.notes.append(ctx.history_problem)
+        return
     if isinstance(found, History):
         ctx.history = found
         if not found.complete:
@@ -164,7 +173,8 @@ def _discover(ctx: Context, cap: int) -> None:
 
 
 def _run(ctx: Context, check: Check) -> None:
-    """Run one check; a lost connection is HTTP-RESPONDS's violation, not a crash."""
+    """Run one check; a lost connection is HTTP-RESPONDS's violation, not a crash,
+    and an exception of the check itself makes its rules "could not run"."""
     if not ctx.record.wants(*check.rules):
         return
     try:
@@ -173,6 +183,11 @@ def _run(ctx: Context, check: Check) -> None:
         _transport_failure(ctx, error)
         for rule_id in check.rules:
             ctx.record.skip(rule_id, f"{check.name} stopped: a request got no HTTP response")
+    except Exception as error:
+        for rule_id in check.rules:
+            ctx.record.cannot_run(
+                rule_id, f"internal error in check {check.name}: {describe_failure(error)}"
+            )
 
 
 def _transport_failure(ctx: Context, error: TransportError) -> None:

@@ -8,8 +8,11 @@ from contract_tests.report import Report, Status
 
 
 def test_rule(ledger_contract_report: Report, ledger_contract_rule: str) -> None:
-    """Pass, fail with the violations, or skip with the reason the rule was not checked."""
+    """Pass; fail with the violations or with why the tool could not run the rule; or skip
+    with the reason the target gave the rule nothing to check (the suite's only skip)."""
     result = ledger_contract_report.result(ledger_contract_rule)
+    if result.status is Status.ERROR:
+        pytest.fail(f"{result.rule_id} could not run: {result.reason}", pytrace=False)
     if result.status is Status.NOT_CHECKED:
         pytest.skip(f"not checked: {result.reason}")
     if result.status is Status.VIOLATED:

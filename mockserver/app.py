@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .auth import bearer_token
 from .config import MockConfig, builtin_config
-from .control import install, layers
+from .control import check_control_token, install, layers
 from .drift import Drift, LedgerSource
 from .errors import error_body
 from .faults import Faults
@@ -204,15 +204,23 @@ def create_app(
     faults: Faults | None = None,
     drift: Drift | None = None,
     control: bool = False,
+    control_token: str | None = None,
     page_cache_bytes: int = DEFAULT_PAGE_CACHE_BYTES,
 ) -> Flask:
     """A Flask app serving ``config`` (the built-in test keys when ``None``).
 
     The test layers are off unless given: a request ``journal``, fault injection
     (``faults``), page ``drift``; ``control=True`` adds all three and the
-    ``/__mock/`` control API (see ``mockserver.control``). ``page_cache_bytes``
-    bounds the cache of whole answers (0 turns it off; drift turns it off).
+    ``/__mock/`` control API (see ``mockserver.control``); ``control_token`` makes
+    that API require ``Authorization: Bearer <control_token>`` (``ValueError``, in
+    one line, for a token ``check_control_token`` refuses or without ``control``).
+    ``page_cache_bytes`` bounds the cache of whole answers (0 turns it off; drift
+    turns it off).
     """
+    if control_token is not None:  # before the store is built: a bad flag fails at once
+        check_control_token(control_token)
+        if not control:
+            raise ValueError("a control token needs the control API (control=True)")
     app = Flask(__name__)
     app.url_map.merge_slashes = False  # '/a//b' is an unknown path (404), not a redirect
     store = LedgerStore(config if config is not None else builtin_config())
@@ -232,5 +240,5 @@ def create_app(
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
     if mock is not None:
-        install(app, store, mock)
+        install(app, store, mock, control_token=control_token)
     return app

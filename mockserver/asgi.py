@@ -1,49 +1,49 @@
-"""The WSGI app on uvicorn's event loop: the default server of ``serve``.
+"""The WSGI app on uvicorn's event loop: the one server of ``serve``.
 
-gunicorn keeps the process model (preloaded app shared copy-on-write by forked
-workers, supervision, signals, ``--port 0``); in each worker uvicorn parses HTTP
-with httptools (llhttp, in C) on uvloop, which costs a fraction of gunicorn's
-own Python parser and keeps connections alive without a thread each.
+The app is called synchronously, on the loop itself: answers come from memory,
+so a hop to a thread would only add latency and GIL hand-offs. Three things
+would make the loop wait, and each is moved off it:
 
-The app is called synchronously, on the loop itself: without the control API
-it never waits on anything (answers come from memory), so a hop to a thread
-would only add latency and GIL hand-offs. That is also why ``serve`` keeps
-``--enable-control`` on gunicorn's threads: a latency fault sleeps, and a drop
-fault needs the raw socket.
+- generating a large ledger on its first use (``needs_build``): generated on
+  a thread while the loop serves everyone else, then answered on the loop;
+- a latency fault (``--enable-control``): the fault layer only notes the delay
+  (``DEFER_LATENCY_KEY``) and it is awaited here, so a delayed answer holds
+  nothing but its own connection;
+- a request body (the control API's ``POST``s): read from the connection with
+  a size cap and a deadline before the app is called.
+
+A ``drop`` fault closes its own connection with no answer, and a ``truncate``
+fault writes half the answer and closes; both through the request's uvicorn
+cycle, which the protocol exposes to the control server only.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
-import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, cast
+from http import HTTPStatus
+from typing import Any
 from urllib.parse import unquote_to_bytes
 
-import httptools
-from gunicorn.arbiter import Arbiter
-from uvicorn.protocols.http.httptools_impl import (
-    HEADER_VALUE_RE,
-    STATUS_LINE,
-    HttpToolsProtocol,
-)
-from uvicorn.server import Server
-from uvicorn_worker import UvicornWorker
+from uvicorn.protocols.http.httptools_impl import HEADER_VALUE_RE, STATUS_LINE
 
 from .errors import error_body
+from .faults import DEFER_LATENCY_KEY, ConnectionDropped
+from .journal import FAULT_ENVIRON_KEY, LATENCY_ENVIRON_KEY
+from .limits import BODY_TIMEOUT, MAX_BODY_BYTES
+from .protocol import CYCLE_KEY, RAW_TARGET_KEY, JsonHttpToolsProtocol
 from .wsgi_result import read_result
 
-__all__ = ["InLoopWsgi", "JsonHttpToolsProtocol", "JsonUvicornWorker"]
+__all__ = ["InLoopWsgi", "JsonHttpToolsProtocol"]
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
+Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
-# The request target as sent, fragment and all, put in the scope by the protocol.
-RAW_TARGET_KEY = "ledger_mock.raw_target"
 _INTERNAL_ERROR = error_body("api_error", "internal error in the mock (please report it)")
 _NO_INPUT = b""
 
@@ -95,26 +95,83 @@ def _environ(scope: Scope) -> dict[str, Any]:
     return environ
 
 
+class _BodyRefused(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class InLoopWsgi:
     """An ASGI 3 app that answers each request by calling a WSGI app, on the loop.
 
-    For WSGI apps that never block and never read a request body (the mock
-    without its control API): ``wsgi.input`` is empty, and uvicorn discards
-    whatever body was sent. Anything the app raises becomes the contract's JSON
+    Without ``control``, ``wsgi.input`` is empty and whatever body was sent is
+    discarded (the endpoint takes none). With it, bodies are read (capped), and
+    latency, drop and truncate faults are carried out here (module docstring).
+    ``needs_build(environ)`` names an account whose ledger the request would
+    generate, or ``None``. Anything the app raises becomes the contract's JSON
     ``500``, never uvicorn's plain-text one.
     """
 
-    def __init__(self, app: WsgiApp) -> None:
+    def __init__(
+        self,
+        app: WsgiApp,
+        *,
+        control: bool = False,
+        needs_build: Callable[[dict[str, Any]], Callable[[], object] | None] | None = None,
+    ) -> None:
         self.app = app
+        self.control = control
+        self.needs_build = needs_build
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # lifespan is off and WebSockets are not served
             return
-        status, headers, body = self._call_wsgi(_environ(scope))
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        environ = _environ(scope)
+        if self.needs_build is not None:
+            build = self.needs_build(environ)
+            if build is not None:
+                await asyncio.to_thread(build)
+        if not self.control:
+            status, headers, body = self._call_wsgi(environ)
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self._serve_with_controls(scope, environ, receive, send)
 
-    def _call_wsgi(self, environ: dict[str, Any]) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    async def _serve_with_controls(
+        self, scope: Scope, environ: dict[str, Any], receive: Receive, send: Send
+    ) -> None:
+        try:
+            body = await asyncio.wait_for(_read_body(environ, receive), BODY_TIMEOUT)
+        except _BodyRefused as refused:
+            await _send_error(send, refused.status, str(refused), close=True)
+            return
+        except TimeoutError:
+            message = f"the request body did not arrive within {BODY_TIMEOUT:g} s"
+            await _send_error(send, 408, message, close=True)
+            return
+        if body or "CONTENT_LENGTH" in environ or "HTTP_TRANSFER_ENCODING" in environ:
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))  # as read: a chunked body is whole now
+            environ.pop("HTTP_TRANSFER_ENCODING", None)
+        environ[DEFER_LATENCY_KEY] = True
+        dropped = False
+        try:
+            status, headers, answer = self._call_wsgi(environ)
+        except ConnectionDropped:
+            dropped = True
+        delay = environ.get(LATENCY_ENVIRON_KEY) or 0.0
+        if delay:
+            await asyncio.sleep(delay)
+        if dropped:
+            _cut(scope, b"")
+        elif environ.get(FAULT_ENVIRON_KEY) == "truncate":
+            _cut(scope, _raw_response(status, headers, answer))
+        else:
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": answer})
+
+    def _call_wsgi(self, environ: dict[str, Any]) -> Answer:
         started: list[tuple[str, list[tuple[str, str]]]] = []
 
         def start_response(
@@ -131,10 +188,65 @@ class InLoopWsgi:
             encoded = [(names.get(k) or _encode_name(k), _header_value(v)) for k, v in headers]
             if code not in STATUS_LINE:
                 raise ValueError(f"status {status!r} has no HTTP status line")
+        except ConnectionDropped:
+            raise
         except Exception:
             sys.stderr.write("ledger-mock: unexpected error while answering a request\n")
             return 500, _json_headers(_INTERNAL_ERROR), _INTERNAL_ERROR
         return code, encoded, body
+
+
+async def _read_body(environ: dict[str, Any], receive: Receive) -> bytes:
+    """The request body, whole: at most ``MAX_BODY_BYTES`` (a JSON ``413`` past it)."""
+    declared = environ.get("CONTENT_LENGTH", "")
+    chunked = "HTTP_TRANSFER_ENCODING" in environ
+    if not chunked and declared in ("", "0"):
+        return b""
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise _BodyRefused(413, f"the request body is over {MAX_BODY_BYTES} bytes")
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(parts)  # the client went away; its answer goes nowhere
+        chunk: bytes = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _BodyRefused(413, f"the request body is over {MAX_BODY_BYTES} bytes")
+        parts.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(parts)
+
+
+async def _send_error(send: Send, status: int, message: str, *, close: bool) -> None:
+    body = error_body("invalid_request_error", message)
+    headers = _json_headers(body)
+    if close:  # the rest of an unread body is still on the connection
+        headers.append((b"Connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _cut(scope: Scope, data: bytes) -> None:
+    """Write ``data`` (maybe nothing) and close the connection: no answer follows from uvicorn."""
+    reference = scope.get(CYCLE_KEY)
+    cycle = reference() if reference is not None else None
+    if cycle is None:  # not served by the control protocol: nothing to cut
+        return
+    cycle.disconnected = True  # uvicorn sends nothing more for this request
+    cycle.keep_alive = False
+    if data:
+        cycle.transport.write(data)
+    cycle.transport.close()
+
+
+def _raw_response(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:
+    """A response as bytes, exactly as given: a truncated body keeps its full Content-Length."""
+    reason = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else ""
+    lines = [f"HTTP/1.1 {status} {reason}".encode("latin-1")]
+    lines.extend(name + b": " + value for name, value in headers)
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body
 
 
 _ENCODED_NAMES: dict[str, bytes] = {}
@@ -162,171 +274,3 @@ def _no_write(data: bytes) -> None:
 
 def _json_headers(body: bytes) -> list[tuple[bytes, bytes]]:
     return [(b"Content-Type", b"application/json"), (b"Content-Length", str(len(body)).encode())]
-
-
-class _CoalescingTransport:
-    """A transport that holds a response's writes and sends them as one.
-
-    uvicorn writes the status line and headers, then the body, each straight to
-    the socket: two ``send`` calls and, with ``TCP_NODELAY``, two segments per
-    response. Profiled under the mixed workload those two writes were 38 % of a
-    worker's time. Held here, they go out in one write when the response is
-    complete (or the connection closes). Everything else is the real transport.
-    """
-
-    __slots__ = ("_pending", "_transport")
-
-    def __init__(self, transport: asyncio.Transport) -> None:
-        self._transport = transport
-        self._pending: list[bytes] = []
-
-    def write(self, data: bytes) -> None:
-        self._pending.append(data)
-
-    def flush(self) -> None:
-        if self._pending:
-            pending = self._pending
-            self._transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
-            pending.clear()
-
-    def close(self) -> None:
-        self.flush()
-        self._transport.close()
-
-    def is_closing(self) -> bool:
-        return self._transport.is_closing()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._transport, name)
-
-
-class JsonHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol: one write per response, JSON for bytes that are not HTTP.
-
-    Requests that are not HTTP never reach the app (there is no method or path
-    to route on), and the contract says every answer is ``application/json``:
-    uvicorn's own answer is ``text/plain``.
-    """
-
-    _refuse_when_done = False  # bytes that are not HTTP followed requests still answering
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self.transport = cast(asyncio.Transport, _CoalescingTransport(transport))
-
-    def data_received(self, data: bytes) -> None:
-        """uvicorn's, except for what follows a request in the same read.
-
-        After bytes that are not HTTP, the valid requests before them are still
-        answered (in order) before the JSON ``400`` and the close; uvicorn sent
-        the ``400`` at once and the earlier answers were lost. An ``Upgrade`` or
-        ``CONNECT`` request (``curl --http2`` sends ``Upgrade: h2c``) is answered
-        as plain HTTP, since nothing is upgraded here, and the requests after it
-        are parsed; uvicorn dropped them and logged two warnings per request.
-        """
-        self._unset_keepalive_if_required()
-        while True:
-            try:
-                self.parser.feed_data(data)
-            except httptools.HttpParserUpgrade as upgrade:
-                offset = upgrade.args[0] if upgrade.args else len(data)
-                data = data[offset:]
-                if data:
-                    continue
-            except httptools.HttpParserError:
-                if self.pipeline or (self.cycle is not None and not self.cycle.response_complete):
-                    self._refuse_when_done = True
-                    self.flow.pause_reading()
-                else:
-                    self.send_400_response("")
-            return
-
-    def on_headers_complete(self) -> None:
-        self.scope[RAW_TARGET_KEY] = self.url  # type: ignore[literal-required]
-        super().on_headers_complete()
-
-    def on_response_complete(self) -> None:
-        cast(_CoalescingTransport, self.transport).flush()
-        super().on_response_complete()
-        if self._refuse_when_done and not self.pipeline and self.cycle.response_complete:
-            self.send_400_response("")
-
-    def send_400_response(self, msg: str) -> None:
-        body = error_body("invalid_request_error", "malformed HTTP request: bad request")
-        head = (
-            "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-        )
-        self.transport.write(head.encode("latin-1") + body)
-        self.transport.close()
-
-
-class JsonUvicornWorker(UvicornWorker):
-    """gunicorn worker running uvicorn: httptools, uvloop where installed, JSON errors.
-
-    The app is already wrapped (``InLoopWsgi``), so uvicorn's proxy-header
-    middleware, lifespan, WebSocket upgrades and access log are off: each would
-    cost time on every request, and none has a use here.
-    """
-
-    CONFIG_KWARGS: dict[str, Any] = {  # noqa: RUF012 (uvicorn_worker's own class attribute)
-        "loop": "auto",
-        "http": JsonHttpToolsProtocol,
-        "ws": "none",
-        "lifespan": "off",
-        "proxy_headers": False,
-        "server_header": False,
-        "access_log": False,
-        "interface": "asgi3",
-        # Below gunicorn's graceful_timeout (5 s), so a connection that never drains
-        # cannot get the worker killed before its exit hooks run.
-        "timeout_graceful_shutdown": 4,
-    }
-
-    def init_signals(self) -> None:
-        """Stop signals end the worker with ``SystemExit``, so gunicorn's exit hooks run.
-
-        uvicorn takes SIGTERM/SIGINT over while it serves, and once it has shut
-        down gracefully it raises the signal again against the handler it found.
-        That was ``SIG_DFL``, which killed the worker before ``worker_exit`` (the
-        ``--cache-stats`` report) could run.
-        """
-        super().init_signals()
-        for stop in _STOP_SIGNALS:  # until the loop takes them over
-            signal.signal(stop, _exit_worker)
-
-    def run(self) -> None:
-        try:
-            with asyncio.Runner(loop_factory=self.config.get_loop_factory()) as runner:
-                runner.run(self._serve_until_told())
-        finally:
-            # Served and stopping: a second Ctrl-C or gunicorn's SIGQUIT must not cut
-            # its exit hooks short (closing the loop put SIGQUIT back to its default).
-            for stop in _STOP_SIGNALS:
-                signal.signal(stop, signal.SIG_IGN)
-
-    async def _serve_until_told(self) -> None:
-        """uvicorn's serve, with gunicorn's SIGQUIT (its quick stop, sent on Ctrl-C) obeyed.
-
-        ``uvicorn_worker`` maps SIGQUIT to gunicorn's ``handle_exit``, which only
-        marks the worker as not alive; uvicorn never looks, so the worker kept
-        serving until gunicorn killed it 5 s later, without its exit hooks.
-        """
-        self.config.app = self.wsgi
-        server = Server(config=self.config)
-
-        def stop() -> None:
-            self.alive = False
-            server.should_exit = True
-
-        asyncio.get_running_loop().add_signal_handler(signal.SIGQUIT, stop)
-        await server.serve(sockets=self.sockets)
-        if not server.started:
-            sys.exit(Arbiter.WORKER_BOOT_ERROR)
-
-
-_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)
-
-
-def _exit_worker(signum: int, frame: Any) -> None:
-    raise SystemExit(0)

@@ -5,21 +5,27 @@ Every mistake on the command line is one line on stderr and exit status 2.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gc
 import importlib
+import os
 import socket
+import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, ClassVar, TextIO
+from tempfile import mkstemp
+from typing import IO, Any, ClassVar, Protocol, TextIO
 
 import click
 import orjson
 
 from .app import API_PREFIX, EXTENSION, create_app
 from .config import ConfigError, MockConfig, builtin_config, key_table, load_config
+from .control import check_control_token
 from .kinds import KINDS
+from .limits import DEFAULT_MAX_CONNECTIONS
 from .notes import prime as prime_notes
 from .query import Query, select
 from .rendering import render_entry
@@ -30,6 +36,9 @@ __all__ = ["cli", "main"]
 
 _CSV_COLUMNS = ("created_at", "kind", "amount_usd", "balance_after_usd")
 _EXPORT_CHUNK = 1000
+# What a shell reports for a Unix tool whose reader went away (128 + SIGPIPE), e.g.
+# ``ledger-mock export ... | head -1``: quiet, and told apart from a failure (1).
+_EXIT_BROKEN_PIPE = 141
 
 
 class _LazyGroup(click.Group):
@@ -129,6 +138,20 @@ def _check_bindable(host: str, port: int) -> None:
     help="Serve the /__mock/ control API (journal, faults, drift); needs --workers 1.",
 )
 @click.option(
+    "--control-token",
+    envvar="LEDGER_MOCK_CONTROL_TOKEN",
+    help="With --enable-control: every /__mock/ request must send 'Authorization: Bearer "
+    "TOKEN' (env LEDGER_MOCK_CONTROL_TOKEN).",
+)
+@click.option(
+    "--max-connections",
+    default=DEFAULT_MAX_CONNECTIONS,
+    show_default=True,
+    type=click.IntRange(1, 1_000_000),
+    help="Open connections per worker; past it the longest-idle one is closed "
+    "(503 if every one is busy).",
+)
+@click.option(
     "--page-cache-mb",
     default=32,
     show_default=True,
@@ -140,15 +163,6 @@ def _check_bindable(host: str, port: int) -> None:
     is_flag=True,
     help="On shutdown, each worker writes its cache hit rates to stderr.",
 )
-@click.option(
-    "--server",
-    type=click.Choice(["uvicorn", "gunicorn", "granian"]),
-    default=None,
-    help="HTTP server [default: uvicorn; gunicorn with --enable-control]. uvicorn runs "
-    "under gunicorn's process manager; gunicorn alone uses a thread per request; "
-    "granian (extra 'fast') is faster, but answers malformed HTTP with its own empty "
-    "400 instead of the JSON envelope.",
-)
 def serve(
     host: str,
     port: int,
@@ -156,30 +170,43 @@ def serve(
     seed: int | None,
     workers: int,
     enable_control: bool,
+    control_token: str | None,
+    max_connections: int,
     page_cache_mb: int,
     cache_stats: bool,
-    server: str | None,
 ) -> None:
     """Serve the mock; the first line of output is its base URL."""
-    from .serving import CONTROL_SERVER, DEFAULT_SERVER, FAST_EXTRA_HINT, server_available
+    from .control import is_loopback_host
     from .serving import serve as run_server
 
     if enable_control and workers != 1:
-        raise click.UsageError("--enable-control keeps its state in one process: use --workers 1")
-    if enable_control and server not in (None, CONTROL_SERVER):
         raise click.UsageError(
-            f"--enable-control runs on --server {CONTROL_SERVER} (faults sleep and drop "
-            f"connections per request): leave out --server {server}"
+            "--enable-control keeps journal, faults and drift in one process: use --workers 1"
         )
-    server = server or (CONTROL_SERVER if enable_control else DEFAULT_SERVER)
-    if not server_available(server):
-        raise click.UsageError(f"--server {server} is not installed: {FAST_EXTRA_HINT}")
+    if control_token is not None and not enable_control:
+        raise click.UsageError("--control-token needs --enable-control")
+    if control_token is not None:
+        try:
+            check_control_token(control_token)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--control-token") from None
+    config = _config(config_path, seed)  # a bad file is named before a busy port
     _check_bindable(host, port)
     app = create_app(
-        _config(config_path, seed),
+        config,
         control=enable_control,
+        control_token=control_token,
         page_cache_bytes=page_cache_mb * 1024 * 1024,
     )
+    if enable_control and not is_loopback_host(host):
+        sys.stderr.write(
+            f"ledger-mock: warning: the control API is reachable on {host}"
+            + (
+                ", protected by --control-token\n"
+                if control_token
+                else " by anyone, without a token (set --control-token)\n"
+            )
+        )
     store: LedgerStore = app.extensions[EXTENSION]
     store.warm(max_size=100_000)
 
@@ -198,7 +225,8 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        server=server,
+        control=enable_control,
+        max_connections=max_connections,
         on_ready=ready,
         cache_stats=cache_stats,
     )
@@ -242,7 +270,26 @@ def _entries(store: LedgerStore, account: str, query: Query) -> Iterator[dict[st
         page += 1
 
 
-def _write(entries: Iterator[dict[str, Any]], fmt: str, out: TextIO) -> None:
+class _TextSink(Protocol):
+    def write(self, text: str, /) -> int: ...
+
+
+class _Utf8Sink:
+    """Text in, UTF-8 bytes out: an export's bytes never depend on the locale.
+
+    Used for stdout and for files alike, so ``--output FILE`` and ``> FILE`` hold the
+    same bytes (notes and names have non-ASCII characters).
+    """
+
+    def __init__(self, binary: IO[bytes]) -> None:
+        self._binary = binary
+
+    def write(self, text: str, /) -> int:
+        self._binary.write(text.encode("utf-8"))
+        return len(text)
+
+
+def _write(entries: Iterator[dict[str, Any]], fmt: str, out: _TextSink) -> None:
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(_CSV_COLUMNS)
@@ -265,6 +312,138 @@ def _write(entries: Iterator[dict[str, Any]], fmt: str, out: TextIO) -> None:
         out.write("]\n")
 
 
+def _is_terminal(stream: object) -> bool:
+    """Whether ``stream`` is a terminal; a replaced or closed stream is not."""
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty()) if callable(isatty) else False
+    except (OSError, ValueError):
+        return False
+
+
+def _silence_stdout() -> None:
+    """Point fd 1 at /dev/null, so the interpreter's last flush cannot fail again."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def _export_to_stdout(entries: Iterator[dict[str, Any]], fmt: str) -> None:
+    """Stream the export to stdout as UTF-8.
+
+    A reader that goes away (``| head -1``) ends the export quietly with status 141,
+    as a shell reports for a Unix tool killed by SIGPIPE; any other write error is
+    one line and status 1.
+    """
+    binary = getattr(sys.stdout, "buffer", None)
+    try:
+        sys.stdout.flush()
+        if binary is None:  # stdout replaced by a text-only stream
+            _write(entries, fmt, sys.stdout)
+            sys.stdout.flush()
+        else:
+            _write(entries, fmt, _Utf8Sink(binary))
+            binary.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        raise click.exceptions.Exit(_EXIT_BROKEN_PIPE) from None
+    except OSError as error:
+        _silence_stdout()
+        raise click.ClickException(f"cannot write to stdout: {error.strerror or error}") from None
+
+
+def _umask() -> int:
+    # The only portable way to read the umask is to set it; the CLI has one thread.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _file_mode(target: Path) -> int:
+    """The mode a plain ``open(target, "w")`` would leave: the old file's, else umask's.
+
+    ``mkstemp`` creates its file 0600, which would otherwise become the export's mode.
+    """
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def _progress(
+    entries: Iterator[dict[str, Any]], total: int
+) -> contextlib.AbstractContextManager[Iterator[dict[str, Any]]]:
+    """A tqdm bar over ``entries`` on a terminal stderr; elsewhere nothing is drawn.
+
+    A bar on a pipe or in a CI log is only carriage returns and noise.
+    """
+    if not _is_terminal(sys.stderr):
+        return contextlib.nullcontext(entries)
+    from tqdm import tqdm
+
+    return tqdm(entries, total=total, unit="entry", file=sys.stderr)
+
+
+def _export_to_file(entries: Iterator[dict[str, Any]], fmt: str, output: Path, total: int) -> None:
+    """Write the export next to ``output`` and move it into place only once complete.
+
+    The bytes go to a hidden temporary file in the target's directory (same file
+    system, so the final ``os.replace`` is atomic), are fsynced, get the mode a plain
+    open would have given, and replace the target in one step. On Ctrl-C, a write
+    error, a full disk or any other exception the temporary file is removed and the
+    target is as it was: absent, or the previous file byte for byte. Not being able
+    to write there at all is a usage error (status 2); failing midway is status 1.
+    """
+    target = Path(os.path.realpath(output))  # write through a symlink, as open() would
+    if target.exists() and not os.access(target, os.W_OK):
+        raise click.BadParameter(f"cannot write {output}: Permission denied", param_hint="--output")
+    try:
+        descriptor, temp_name = mkstemp(
+            prefix=f".{target.name}.", suffix=".part", dir=target.parent
+        )
+    except OSError as error:
+        raise click.BadParameter(
+            f"cannot write {output}: {error.strerror or error}", param_hint="--output"
+        ) from None
+    temp = Path(temp_name)
+    drew_bar = False
+    try:
+        with open(descriptor, "wb") as binary:
+            os.chmod(temp, _file_mode(target))
+            with _progress(entries, total) as shown:
+                drew_bar = shown is not entries
+                _write(shown, fmt, _Utf8Sink(binary))
+            binary.flush()
+            os.fsync(binary.fileno())
+        os.replace(temp, target)
+    except BaseException as error:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        if isinstance(error, KeyboardInterrupt) and drew_bar:
+            raise click.Abort() from None  # closing, the bar ended its line itself
+        if isinstance(error, OSError):
+            raise click.ClickException(
+                f"cannot write {output}: {error.strerror or error}"
+            ) from None
+        if isinstance(error, Exception) and not isinstance(error, click.ClickException):
+            raise click.ClickException(
+                f"export to {output} failed, nothing written: {type(error).__name__}: {error}"
+            ) from None
+        raise
+    _sync_directory(target.parent)
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make the rename itself durable; best effort (not every system can fsync a folder)."""
+    with contextlib.suppress(OSError, AttributeError):
+        handle = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+
+
 @cli.command()
 @click.option("--key", required=True, help="API key whose ledger to export.")
 @click.option("--kind", type=click.Choice(KINDS), help="Only entries of this kind.")
@@ -280,8 +459,9 @@ def _write(entries: Iterator[dict[str, Any]], fmt: str, out: TextIO) -> None:
 )
 @click.option(
     "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write to this file (with a progress bar) instead of stdout.",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Write to this file instead of stdout ('-': stdout). The file appears only once "
+    "complete; a progress bar shows when stderr is a terminal.",
 )
 @_config_option
 @_seed_option
@@ -291,30 +471,35 @@ def export(
     since: str | None,
     until: str | None,
     fmt: str,
-    output: Path | None,
+    output: str | None,
     config_path: Path | None,
     seed: int | None,
 ) -> None:
     """Write a ledger, newest first, with the endpoint's filter semantics."""
-    store = LedgerStore(_config(config_path, seed))
-    status, account = store.key_status(key)
-    if status is not KeyStatus.ACTIVE or account is None:
-        raise click.BadParameter(f"{status.value} key; run 'ledger-mock keys'", param_hint="--key")
-    query = Query(kind=kind, since=_instant("since", since), until=_instant("until", until))
-    entries = _entries(store, account, query)
-    if output is None:
-        _write(entries, fmt, sys.stdout)
-        return
-    from tqdm import tqdm
-
-    total = select(
-        store.ledger(account), Query(page_size=1, kind=kind, since=query.since, until=query.until)
-    ).total
     try:
-        with output.open("w", encoding="utf-8", newline="") as handle:
-            _write(iter(tqdm(entries, total=total, unit="entry", file=sys.stderr)), fmt, handle)
-    except OSError as error:
-        raise click.BadParameter(f"cannot write: {error.strerror}", param_hint="--output") from None
+        store = LedgerStore(_config(config_path, seed))
+        status, account = store.key_status(key)
+        if status is not KeyStatus.ACTIVE or account is None:
+            raise click.BadParameter(
+                f"{status.value} key; run 'ledger-mock keys'", param_hint="--key"
+            )
+        query = Query(kind=kind, since=_instant("since", since), until=_instant("until", until))
+        entries = _entries(store, account, query)
+        if output is None or output == "-":
+            _export_to_stdout(entries, fmt)
+            return
+        total = select(
+            store.ledger(account),
+            Query(page_size=1, kind=kind, since=query.since, until=query.until),
+        ).total
+        _export_to_file(entries, fmt, Path(output), total)
+    except KeyboardInterrupt:
+        # Ctrl-C is "ledger-mock: aborted" and status 130 (main); on a terminal a
+        # newline first ends the "^C" echo, as click does, while a captured stderr
+        # gets that one line only.
+        if _is_terminal(sys.stderr):
+            sys.stderr.write("\n")
+        raise click.Abort() from None
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -14,9 +14,11 @@ count, never the wall clock.
 
 from __future__ import annotations
 
+import reprlib
 import threading
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
+from itertools import islice
 from typing import Protocol
 
 import numpy as np
@@ -52,19 +54,38 @@ def _count(value: object, name: str) -> int:
     return value
 
 
+def _shown(name: str) -> str:
+    """A client-sent name in a message: its repr, cut short (a body may be 64 KiB of it)."""
+    short = reprlib.Repr()
+    short.maxstring = 60
+    return short.repr(name)
+
+
 def check_accounts(accounts: Iterable[str] | None, known: Collection[str]) -> frozenset[str] | None:
-    """``accounts`` as a set, every one of them an account of ``known`` (else ``DriftError``)."""
+    """``accounts`` as a set, every one of them an account of ``known`` (else ``DriftError``).
+
+    At most ``len(known)`` names are read (each account once is all a list needs),
+    and each must be a string *before* any is hashed: a list of lists or of objects
+    from a JSON body is a ``DriftError``, never a ``TypeError``.
+    """
     if accounts is None:
         return None
     if isinstance(accounts, (str, bytes)) or not isinstance(accounts, Iterable):
         raise DriftError("accounts must be a list of account names", param="accounts")
-    chosen = frozenset(accounts)
-    if not all(isinstance(name, str) for name in chosen):
+    limit = max(len(known), 1)
+    names = list(islice(accounts, limit + 1))  # endless iterables stop here too
+    if not all(isinstance(name, str) for name in names):
         raise DriftError("accounts must be a list of account names", param="accounts")
+    if len(names) > limit:
+        raise DriftError(
+            f"accounts may name at most {limit} accounts (the configured ones, each once)",
+            param="accounts",
+        )
+    chosen = frozenset(names)
     unknown = sorted(chosen - set(known))
     if unknown:
         raise DriftError(
-            f"no account named {unknown[0]!r} (known: {', '.join(sorted(known))})",
+            f"no account named {_shown(unknown[0])} (known: {', '.join(sorted(known))})",
             param="accounts",
         )
     return chosen

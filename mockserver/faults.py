@@ -6,11 +6,22 @@ them (request number and seed decide, never the clock or a global RNG).
 ``FaultMiddleware`` applies the active faults of a ``Faults`` controller; it is
 installed only when asked for, so an app without it pays nothing.
 
-Kinds: ``latency`` (sleep ``delay`` seconds, then answer normally),
+Kinds: ``latency`` (wait ``delay`` seconds, then answer normally),
 ``rate_limit`` (``429 rate_limit_error`` with ``Retry-After``), ``server_error``
 (``500 api_error``), ``unavailable`` (``503 api_error`` with ``Retry-After``),
 ``drop`` (the connection closes before any response) and ``truncate`` (the real
 response, cut short of its ``Content-Length``, then the connection closes).
+
+Bounds: a fault names at most ``MAX_NTH`` request numbers and a ``Faults``
+controller holds at most ``MAX_FAULTS`` of them (``FaultLimitError`` beyond), so
+a long-running ``serve --enable-control`` and its ``GET /__mock/faults`` stay small
+whatever clients send.
+
+Latency is slept on the request's thread, unless the server sets
+``DEFER_LATENCY_KEY`` in the environ: then the middleware only adds the delay to
+``environ[LATENCY_ENVIRON_KEY]`` (float seconds) and answers at once, and the
+server waits that long before sending the answer (an event loop must never sleep
+in the app). Either way the journal records the delay in the entry's ``latency``.
 """
 
 from __future__ import annotations
@@ -18,24 +29,31 @@ from __future__ import annotations
 import contextlib
 import errno
 import math
+import reprlib
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
+from itertools import islice
 from typing import Any, Literal, get_args
 
 from .errors import LedgerMockError, error_body
-from .journal import FAULT_ENVIRON_KEY
+from .journal import FAULT_ENVIRON_KEY, LATENCY_ENVIRON_KEY
 from .seeding import mix64
 from .wsgi_result import read_result
 
 __all__ = [
     "DEFER_CLOSE_KEY",
+    "DEFER_LATENCY_KEY",
+    "LATENCY_ENVIRON_KEY",
+    "MAX_FAULTS",
+    "MAX_NTH",
     "ConnectionDropped",
     "Fault",
     "FaultError",
     "FaultKind",
+    "FaultLimitError",
     "FaultMiddleware",
     "Faults",
     "close_socket",
@@ -52,10 +70,27 @@ _SOCKET_KEYS = ("werkzeug.socket", "gunicorn.socket")
 # Set in the environ by an outer layer that closes a dropped connection itself, after
 # the journal has recorded it: the client never sees the close before the record.
 DEFER_CLOSE_KEY = "ledger_mock.defer_close"
+# Set (truthy) in the environ by a server that waits out latency faults itself (an
+# asyncio loop must not sleep in the app): the middleware then adds the delay to
+# environ[LATENCY_ENVIRON_KEY] instead of sleeping, and the server awaits it.
+DEFER_LATENCY_KEY = "ledger_mock.defer_latency"
 _SCALE = float(1 << 64)
 MAX_INT = 2**63 - 1  # nth, seed: what JSON (and orjson) carries as a signed 64-bit integer
 MAX_DELAY = 600.0
 MAX_RETRY_AFTER = 2**31 - 1
+MAX_NTH = 1_000  # request numbers in one fault: a fault is a test's script, not a data set
+MAX_FAULTS = 100  # active faults of one controller: every request scans them all
+
+
+def _short_repr() -> reprlib.Repr:
+    """A ``repr`` for client-sent values in messages: short, and safe however deep they nest."""
+    short = reprlib.Repr()
+    short.maxstring = short.maxother = 60
+    short.maxlevel = 2
+    return short
+
+
+_shown = _short_repr().repr
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -67,6 +102,13 @@ class FaultError(LedgerMockError, ValueError):
     def __init__(self, message: str, *, param: str | None = None) -> None:
         super().__init__(message)
         self.param = param
+
+
+class FaultLimitError(FaultError):
+    """A valid fault refused because the controller already holds ``max_faults`` of them.
+
+    Not the fault's own fault (``param`` is ``None``): the control API answers ``409``.
+    """
 
 
 def _is_int(value: object) -> bool:
@@ -108,8 +150,11 @@ class Fault:
     def __post_init__(self) -> None:
         if not isinstance(self.kind, str) or self.kind not in FAULT_KINDS:
             raise FaultError(
-                f"unknown fault kind {self.kind!r} (known: {', '.join(FAULT_KINDS)})", param="kind"
+                f"unknown fault kind {_shown(self.kind)} (known: {', '.join(FAULT_KINDS)})",
+                param="kind",
             )
+        if isinstance(self.nth, tuple) and len(self.nth) > MAX_NTH:
+            raise FaultError(f"nth lists at most {MAX_NTH} request numbers", param="nth")
         if not isinstance(self.nth, tuple) or not all(
             _is_int(n) and 1 <= n <= MAX_INT for n in self.nth
         ):
@@ -120,7 +165,7 @@ class Fault:
                 raise FaultError("give nth or fraction, not both", param="fraction")
             if not _is_number(self.fraction) or not 0.0 <= self.fraction <= 1.0:
                 raise FaultError(
-                    f"fraction must be a number between 0 and 1, got {self.fraction!r}",
+                    f"fraction must be a number between 0 and 1, got {_shown(self.fraction)}",
                     param="fraction",
                 )
         if not _is_int(self.seed) or not 0 <= self.seed <= MAX_INT:
@@ -153,8 +198,8 @@ class Fault:
         """Build from JSON (the control API's ``POST /__mock/faults`` body)."""
         unknown = set(data) - {"kind", "nth", "fraction", "seed", "delay", "retry_after"}
         if unknown:
-            name = sorted(unknown)[0]
-            raise FaultError(f"unknown fault setting {name!r}", param=name)
+            name = str(sorted(map(str, unknown))[0])
+            raise FaultError(f"unknown fault setting {_shown(name)}", param=name)
         if "kind" not in data:
             raise FaultError("a fault needs a kind", param="kind")
         nth = data.get("nth", ())
@@ -167,9 +212,16 @@ class Fault:
 
 
 class Faults:
-    """The active faults and the request counter they are matched against (thread-safe)."""
+    """The active faults and the request counter they are matched against (thread-safe).
 
-    def __init__(self) -> None:
+    It holds at most ``max_faults`` faults (``MAX_FAULTS`` by default): every
+    request is matched against all of them, and ``GET /__mock/faults`` lists them.
+    """
+
+    def __init__(self, *, max_faults: int = MAX_FAULTS) -> None:
+        if isinstance(max_faults, bool) or not isinstance(max_faults, int) or max_faults < 1:
+            raise ValueError(f"max_faults must be an integer >= 1, got {max_faults!r}")
+        self.max_faults = max_faults
         self._lock = threading.Lock()
         self._faults: list[tuple[Fault, int]] = []
         self._count = 0
@@ -184,7 +236,17 @@ class Faults:
         return self._count
 
     def add(self, fault: Fault) -> Fault:
+        """Activate ``fault`` (its ``nth`` count from the next request on).
+
+        ``FaultLimitError`` when ``max_faults`` are already active: remove them first
+        (``clear``).
+        """
         with self._lock:
+            if len(self._faults) >= self.max_faults:
+                raise FaultLimitError(
+                    f"at most {self.max_faults} faults can be active: remove them first "
+                    "(DELETE /__mock/faults, POST /__mock/reset, or clear() in Python)"
+                )
             self._faults.append((fault, self._count))
         return fault
 
@@ -202,7 +264,7 @@ class Faults:
         if isinstance(nth, int):
             numbers: tuple[int, ...] = (nth,)
         elif isinstance(nth, Iterable) and not isinstance(nth, (str, bytes)):
-            numbers = tuple(nth)
+            numbers = tuple(islice(nth, MAX_NTH + 1))  # Fault refuses more, endless or not
         else:
             raise FaultError("nth must be a request number or a collection of them", param="nth")
         fault = Fault(
@@ -256,7 +318,13 @@ class _Truncated:
 
 
 class FaultMiddleware:
-    """WSGI middleware applying ``faults``; ``skip_prefix`` requests are never touched."""
+    """WSGI middleware applying ``faults``; ``skip_prefix`` requests are never touched.
+
+    Latency faults add up; their total goes into ``environ[LATENCY_ENVIRON_KEY]``
+    (for the journal) and is slept here, or left to the server to wait out when it
+    set ``environ[DEFER_LATENCY_KEY]`` (so an event loop never blocks). The other
+    faults apply after it either way.
+    """
 
     def __init__(self, app: WSGIApp, faults: Faults, *, skip_prefix: str | None = None) -> None:
         self.app = app
@@ -267,9 +335,11 @@ class FaultMiddleware:
         if self.skip_prefix and str(environ.get("PATH_INFO", "")).startswith(self.skip_prefix):
             return self.app(environ, start_response)
         hits = self.faults.next_request()
-        for latency in hits:
-            if latency.kind == "latency":
-                time.sleep(latency.delay)
+        delay = sum(f.delay for f in hits if f.kind == "latency")
+        if delay:
+            environ[LATENCY_ENVIRON_KEY] = float(environ.get(LATENCY_ENVIRON_KEY) or 0.0) + delay
+            if not environ.get(DEFER_LATENCY_KEY):
+                time.sleep(delay)
         fault = next((f for f in hits if f.kind != "latency"), None)
         if fault is None:
             return self.app(environ, start_response)

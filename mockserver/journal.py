@@ -2,8 +2,9 @@
 
 ``JournalMiddleware`` wraps the WSGI app and appends one ``JournalEntry`` per
 request (method, path, raw query, headers with secrets redacted, status, the
-injected fault if any). It is installed only when asked for (``create_app(journal=...)``),
-so the served hot path pays nothing otherwise.
+injected fault if any, the injected latency in seconds). It is installed only
+when asked for (``create_app(journal=...)``), so the served hot path pays
+nothing otherwise.
 
 The journal keeps the newest ``max_entries`` requests (100 000 by default) and
 counts the older ones it let go in ``dropped``: a long-running ``serve
@@ -31,6 +32,7 @@ from .paths import TRANSACTIONS_PATH
 __all__ = [
     "DEFAULT_MAX_ENTRIES",
     "FAULT_ENVIRON_KEY",
+    "LATENCY_ENVIRON_KEY",
     "Journal",
     "JournalEntry",
     "JournalMiddleware",
@@ -39,6 +41,9 @@ __all__ = [
 ]
 
 FAULT_ENVIRON_KEY = "ledger_mock.fault"
+# Seconds of injected latency (float), set by the fault middleware whether it slept
+# them or left them to the server to wait out (see mockserver.faults.DEFER_LATENCY_KEY).
+LATENCY_ENVIRON_KEY = "ledger_mock.latency"
 DEFAULT_MAX_ENTRIES = 100_000
 _REDACTED = "[REDACTED]"
 _SECRET_WORDS = ("token", "secret", "key", "auth", "cookie", "password")
@@ -68,7 +73,12 @@ def _redact(value: str) -> tuple[str, str | None]:
 
 @dataclass(frozen=True)
 class JournalEntry:
-    """One request as the mock saw it. ``status`` is ``None`` when the connection was dropped."""
+    """One request as the mock saw it. ``status`` is ``None`` when the connection was dropped.
+
+    ``latency`` is the injected delay in seconds (0 without a latency fault), the
+    same whether the mock slept it or the server waited it out after the app answered:
+    the journal records what was injected, never a wall-clock measure.
+    """
 
     index: int
     method: str
@@ -78,6 +88,7 @@ class JournalEntry:
     status: int | None
     fault: str | None = None
     key_id: str | None = field(default=None, repr=False)
+    latency: float = 0.0
 
     @property
     def params(self) -> dict[str, list[str]]:
@@ -117,7 +128,8 @@ class JournalEntry:
         target = self.path + (f"?{self.query_string}" if self.query_string else "")
         outcome = "dropped" if self.status is None else str(self.status)
         fault = f" [fault: {self.fault}]" if self.fault else ""
-        return f"#{self.index} {self.method} {target} -> {outcome}{fault}"
+        latency = f" [latency: {self.latency:g}s]" if self.latency else ""
+        return f"#{self.index} {self.method} {target} -> {outcome}{fault}{latency}"
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form (what ``GET /__mock/journal`` returns)."""
@@ -129,6 +141,7 @@ class JournalEntry:
             "headers": dict(self.headers),
             "status": self.status,
             "fault": self.fault,
+            "latency": self.latency,
             "key_id": self.key_id,
         }
 
@@ -178,6 +191,8 @@ class Journal:
             self._recorded = 0
 
     def record(self, environ: Mapping[str, Any], status: int | None, fault: str | None) -> None:
+        """Append the request of ``environ`` (its injected latency read from the environ)."""
+        latency = environ.get(LATENCY_ENVIRON_KEY)
         headers: dict[str, str] = {}
         key_id = None
         for name, value in environ.items():
@@ -202,6 +217,7 @@ class Journal:
                     headers=headers,
                     status=status,
                     fault=fault,
+                    latency=float(latency) if isinstance(latency, (int, float)) else 0.0,
                     key_id=key_id,
                 )
             )

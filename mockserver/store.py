@@ -60,6 +60,17 @@ class LedgerStore:
         status, account = self._keys.get(key, (KeyStatus.UNKNOWN, None))
         return status, account
 
+    def unbuilt_account(self, key: str) -> str | None:
+        """The account ``key`` opens if its ledger is not generated yet (else ``None``).
+
+        A server asks before answering on its event loop, and generates that
+        ledger on a thread, so no other client waits for it.
+        """
+        found = self._keys.get(key)
+        if found is None or found[0] is not KeyStatus.ACTIVE or found[1] in self._ledgers:
+            return None
+        return found[1]
+
     def ledger(self, account: str) -> Ledger:
         """The account's ledger, generated on first use."""
         cached = self._ledgers.get(account)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from contract_tests import BadArguments, TargetUnreachable, run_check
 from contract_tests.cli import check
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def _free_port() -> int:
@@ -70,3 +74,51 @@ def test_run_check_raises_could_not_run() -> None:
         run_check(base_url="http://h/api/v1", api_key="k", profile="strict")
     with pytest.raises(TypeError):
         run_check("http://h/api/v1", "k")  # type: ignore[call-arg]  # keyword-only
+
+
+SPY_PLUGIN = """
+import contract_tests.runner
+from contract_tests.errors import CheckCouldNotRun
+
+
+def _spy(**kwargs):
+    raise CheckCouldNotRun(f"seed={kwargs.get('seed')} max_examples={kwargs.get('max_examples')}")
+
+
+def pytest_configure(config):
+    contract_tests.runner.run_check = _spy
+"""
+
+
+def _pytest_suite(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`pytest contract_tests` with run_check replaced by a spy that reports its arguments."""
+    (tmp_path / "spy_run_check.py").write_text(SPY_PLUGIN, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LEDGER_", "PYTEST_"))}
+    env["PYTHONPATH"] = str(tmp_path)
+    return subprocess.run(
+        [
+            *(sys.executable, "-m", "pytest", "contract_tests", "-q", "-p", "spy_run_check"),
+            *("--ledger-base-url", "http://h/api/v1", "--ledger-api-key", "k", *args),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+        env=env,
+    )
+
+
+def test_pytest_check_seed_reaches_the_suite(tmp_path: Path) -> None:
+    """`--ledger-check-seed` is the suite's seed; `--ledger-seed` is the fixtures plugin's
+    (the mock's data) and once leaked into the suite while the former was ignored."""
+    result = _pytest_suite(
+        tmp_path, "--ledger-check-seed", "7", "--ledger-seed", "9", "--ledger-max-examples", "3"
+    )
+    assert result.returncode == 2, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "the contract check could not run: seed=7 max_examples=3" in result.stdout
+
+
+def test_pytest_bad_integer_is_one_usage_error(tmp_path: Path) -> None:
+    result = _pytest_suite(tmp_path, "--ledger-check-seed", "x")
+    assert result.returncode == 4, result.stdout[-2000:]
+    assert result.stderr.strip() == "ERROR: --ledger-check-seed must be an integer, not 'x'"

@@ -13,11 +13,13 @@ import pytest
 
 import contract_tests
 from contract_tests import CATALOG, Profile, Report, Status, junit_xml, rules_for
+from contract_tests import test_rules as pytest_front_end
 from contract_tests.catalog import Rule
 from contract_tests.checks import ALL_CHECKS
 from contract_tests.checks._items import item_problems
 from contract_tests.client import Exchange, encode_query
 from contract_tests.curl import to_curl
+from contract_tests.errors import describe_failure
 from contract_tests.fuzzing import CHECK_RULES
 from contract_tests.recorder import Recorder
 from contract_tests.redaction import Redactor
@@ -153,6 +155,27 @@ def test_verdicts_need_evidence() -> None:
     assert results["BALANCE-CHAIN"].reason == "the account has no entries"
     assert results["FILTER-KIND"].status is Status.VIOLATED
     assert results["ORDER-TIES-ID-DESC"].reason == "no check looked at this rule"
+
+
+def test_could_not_run_wins_over_any_evidence() -> None:
+    """A tool-side failure is never hidden behind the comparisons made before it."""
+    record = Recorder(Profile.FULL, Redactor({}))
+    record.passed("PAGE-LEN", 3)
+    record.cannot_run("PAGE-LEN", "internal error in check pages: KeyError: 'x'")
+    record.violate("FILTER-KIND", _exchange(), "a", "b")
+    record.cannot_run("FILTER-KIND", "reason one")
+    record.cannot_run("FILTER-KIND", "reason two")
+    record.cannot_run("FILTER-KIND", "reason one")
+    record.skip("BALANCE-CHAIN", "the account has no entries")
+    record.cannot_run("BALANCE-CHAIN", "reading the history failed")
+    results = {r.rule_id: r for r in record.results()}
+    assert results["PAGE-LEN"].status is Status.ERROR and results["PAGE-LEN"].checks == 3
+    assert results["PAGE-LEN"].reason == "internal error in check pages: KeyError: 'x'"
+    assert results["FILTER-KIND"].status is Status.ERROR
+    assert results["FILTER-KIND"].reason == "reason one; reason two"
+    assert len(results["FILTER-KIND"].violations) == 1  # what was found is kept
+    assert results["BALANCE-CHAIN"].status is Status.ERROR
+    assert results["BALANCE-CHAIN"].reason == "reading the history failed"
 
 
 def test_documented_profile_drops_decided_evidence() -> None:
@@ -299,6 +322,65 @@ def test_junit_one_testcase_per_rule() -> None:
     assert skipped is not None and skipped.get("message") == "not checked: no entries"
     passed = next(iter(cases.values()))
     assert passed.find("failure") is None and passed.find("skipped") is None
+
+
+def _report_with_errors() -> Report:
+    report = _report()
+    report.results += [
+        RuleResult(CATALOG["OPENAPI-STATUS-CODE"], Status.ERROR, reason="no OpenAPI document"),
+        RuleResult(CATALOG["OPENAPI-CONTENT-TYPE"], Status.ERROR, reason="no OpenAPI document"),
+        RuleResult(CATALOG["HEAD-LIKE-GET"], Status.ERROR, reason="internal error\n in check"),
+    ]
+    return report
+
+
+def test_could_not_run_exits_2_even_with_violations() -> None:
+    report = _report_with_errors()
+    assert report.exit_code == 2 and not report.ok and not report.could_run
+    assert report.violated_rule_ids == ["PAGE-LEN"]
+    assert report.error_rule_ids == ["OPENAPI-STATUS-CODE", "OPENAPI-CONTENT-TYPE", "HEAD-LIKE-GET"]
+    assert report.error_summary() == (
+        "3 rule(s) could not run: OPENAPI-STATUS-CODE, OPENAPI-CONTENT-TYPE: no OpenAPI "
+        "document; HEAD-LIKE-GET: internal error in check"
+    )
+    text = report.to_text()
+    assert "ERROR       OPENAPI-STATUS-CODE" in text and "[no OpenAPI document]" in text
+    assert "1 passed, 1 violated, 1 not checked, 3 could not run, in " in text
+    assert report.to_dict()["exit_code"] == 2
+    assert report.to_dict()["rules"][3]["status"] == "ERROR"
+    assert _report().error_summary() is None and _report().could_run
+
+
+def test_junit_marks_could_not_run_as_an_error() -> None:
+    root = ET.fromstring(junit_xml(_report_with_errors()))
+    suite = root.find("testsuite")
+    assert suite is not None
+    counts = [suite.get(name) for name in ("tests", "failures", "errors", "skipped")]
+    assert counts == ["6", "1", "3", "1"]
+    case = next(c for c in suite.findall("testcase") if c.get("name") == "OPENAPI-STATUS-CODE")
+    error = case.find("error")
+    assert error is not None and error.get("message") == "could not run: no OpenAPI document"
+    assert case.find("skipped") is None and case.find("failure") is None
+
+
+def test_pytest_fails_could_not_run_and_skips_not_checked() -> None:
+    """In the pytest front end only a fact of the target is a skip; the tool's failure fails."""
+    report = _report_with_errors()
+    with pytest.raises(pytest.fail.Exception, match="OPENAPI-STATUS-CODE could not run: no Open"):
+        pytest_front_end.test_rule(report, "OPENAPI-STATUS-CODE")
+    with pytest.raises(pytest.skip.Exception, match="not checked: no entries"):
+        pytest_front_end.test_rule(report, "BALANCE-CHAIN")
+    with pytest.raises(pytest.fail.Exception, match="PAGE-LEN"):
+        pytest_front_end.test_rule(report, "PAGE-LEN")
+
+
+def test_describe_failure_is_one_line_with_the_place() -> None:
+    try:
+        raise KeyError("missing")
+    except KeyError as error:
+        text = describe_failure(error)
+    assert text.startswith("KeyError: 'missing' (at tests/test_contract_units.py:")
+    assert "\n" not in describe_failure(ValueError("two\nlines"))
 
 
 def test_rule_is_a_frozen_record() -> None:

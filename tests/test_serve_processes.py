@@ -1,8 +1,7 @@
 """Real ``ledger-mock serve`` processes: same configuration, same bytes, everywhere.
 
-Run on the default server (uvicorn under gunicorn) and on gunicorn's threads
-(what ``--enable-control`` runs on); stopping is tested on granian too, and
-``test_serve_granian.py`` covers the rest of granian.
+Run on the one server (uvicorn workers under gunicorn), plain and with
+``--enable-control`` (its own connection protocol and the fault-aware bridge).
 """
 
 from __future__ import annotations
@@ -50,7 +49,9 @@ def _fetch_all(base_url: str) -> dict[tuple[str, str], bytes]:
     return bodies
 
 
-SERVERS = pytest.mark.parametrize("server", ["uvicorn", "gunicorn"])
+FLAVOURS = pytest.mark.parametrize(
+    "flavour", [(), ("--enable-control",)], ids=["plain", "enable-control"]
+)
 SERVE = (sys.executable, "-m", "mockserver", "serve", "--port", "0")
 
 
@@ -64,9 +65,9 @@ def _exchange(port: int, raw: bytes) -> tuple[bytes, dict[str, str], bytes]:
     ("first", "second"),
     [
         ((), ("--workers", "2")),
-        (("--server", "gunicorn"), ("--server", "uvicorn", "--workers", "2")),
+        (("--enable-control",), ("--workers", "2")),
     ],
-    ids=["one-and-two-workers", "gunicorn-threads-and-uvicorn"],
+    ids=["one-and-two-workers", "enable-control-and-plain"],
 )
 def test_two_serve_processes_serve_identical_bytes(
     first: tuple[str, ...], second: tuple[str, ...]
@@ -88,9 +89,9 @@ def test_first_line_is_the_base_url_then_the_key_table() -> None:
         assert response.status_code == 401
 
 
-@SERVERS
-def test_protocol_level_garbage_gets_the_json_envelope(server: str) -> None:
-    with running_mock("--server", server) as url:
+@FLAVOURS
+def test_protocol_level_garbage_gets_the_json_envelope(flavour: tuple[str, ...]) -> None:
+    with running_mock(*flavour) as url:
         port = urlsplit(url).port
         assert port is not None
         for raw in (
@@ -117,12 +118,12 @@ def test_protocol_level_garbage_gets_the_json_envelope(server: str) -> None:
         assert response.status_code == 200
 
 
-ALL_SERVERS = ["uvicorn", "gunicorn", "granian"]
-
-
-def _skip_missing(server: str) -> None:
-    if server == "granian":
-        pytest.importorskip("granian")
+# Each flavour with the most workers it may have: stops race the most processes.
+STOPPABLE = pytest.mark.parametrize(
+    "flavour",
+    [("--workers", "2"), ("--enable-control",)],
+    ids=["two-workers", "enable-control"],
+)
 
 
 def _start(*args: str) -> tuple[subprocess.Popen[str], str]:
@@ -152,17 +153,16 @@ def _exited_cleanly(process: subprocess.Popen[str], *, timeout: float, what: str
     return err
 
 
-@pytest.mark.parametrize("server", ALL_SERVERS)
+@STOPPABLE
 @pytest.mark.parametrize(
     ("sig", "whole_group"),
     [(signal.SIGINT, False), (signal.SIGTERM, False), (signal.SIGINT, True)],
     ids=["SIGINT", "SIGTERM", "ctrl-c-to-the-process-group"],
 )
 def test_serve_stops_cleanly_and_reports_its_caches(
-    server: str, sig: signal.Signals, whole_group: bool
+    flavour: tuple[str, ...], sig: signal.Signals, whole_group: bool
 ) -> None:
-    _skip_missing(server)
-    process, url = _start("--workers", "2", "--server", server, "--cache-stats")
+    process, url = _start(*flavour, "--cache-stats")
     response = requests.get(
         f"{url}/me/billing/transactions",
         headers={"Authorization": "Bearer bsk_test_docs"},
@@ -173,26 +173,26 @@ def test_serve_stops_cleanly_and_reports_its_caches(
         os.killpg(process.pid, sig)
     else:
         process.send_signal(sig)
-    err = _exited_cleanly(process, timeout=30, what=f"{sig.name} on --server {server}")
-    assert err.count("cache stats") == 2, err  # one line per worker: each exited cleanly
+    err = _exited_cleanly(process, timeout=30, what=f"{sig.name} on serve {flavour}")
+    workers = 2 if "--workers" in flavour else 1
+    assert err.count("cache stats") == workers, err  # a line per worker: each exited cleanly
 
 
-@pytest.mark.parametrize("server", ALL_SERVERS)
+@STOPPABLE
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_serve_stopped_as_soon_as_it_prints_its_address_exits_0(
-    server: str, sig: signal.Signals
+    flavour: tuple[str, ...], sig: signal.Signals
 ) -> None:
     """Workers still starting then: the stop must neither hang nor fail."""
-    _skip_missing(server)
     for _ in range(3):
-        process, _ = _start("--workers", "2", "--server", server)
+        process, _ = _start(*flavour)
         os.killpg(process.pid, sig)
-        _exited_cleanly(process, timeout=8, what=f"an early {sig.name} on --server {server}")
+        _exited_cleanly(process, timeout=8, what=f"an early {sig.name} on serve {flavour}")
 
 
-@SERVERS
-def test_non_canonical_paths_are_404_over_real_http(server: str) -> None:
-    with running_mock("--server", server) as url:
+@FLAVOURS
+def test_non_canonical_paths_are_404_over_real_http(flavour: tuple[str, ...]) -> None:
+    with running_mock(*flavour) as url:
         port = urlsplit(url).port
         assert port is not None
         for target in (
@@ -236,9 +236,9 @@ AUTHORIZED = "Host: x\r\nAuthorization: Bearer bsk_test_docs\r\n"
 PAGE = f"GET /api/v1/me/billing/transactions?page_size=1 HTTP/1.1\r\n{AUTHORIZED}"
 
 
-@SERVERS
-def test_requests_before_garbage_in_the_same_packet_are_answered_first(server: str) -> None:
-    with running_mock("--server", server) as url:
+@FLAVOURS
+def test_requests_before_garbage_in_the_same_packet_are_answered_first(flavour: tuple[str, ...]) -> None:
+    with running_mock(*flavour) as url:
         port = urlsplit(url).port
         assert port is not None
         replies = _replies(port, f"{PAGE}\r\n{PAGE}\r\n".encode() + b"NONSENSE\x00\r\n\r\n")
@@ -248,12 +248,12 @@ def test_requests_before_garbage_in_the_same_packet_are_answered_first(server: s
     assert replies[2][2].startswith(b'{"error":{"type":"invalid_request_error"')
 
 
-@SERVERS
-def test_upgrade_requests_are_answered_as_plain_http_and_what_follows_too(server: str) -> None:
+@FLAVOURS
+def test_upgrade_requests_are_answered_as_plain_http_and_what_follows_too(flavour: tuple[str, ...]) -> None:
     upgrade = f"{PAGE}Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
     upgrade += "HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n"
     last = f"{PAGE}Connection: close\r\n\r\n"
-    with running_mock("--server", server) as url:
+    with running_mock(*flavour) as url:
         port = urlsplit(url).port
         assert port is not None
         replies = _replies(port, (upgrade + last).encode())
@@ -261,9 +261,9 @@ def test_upgrade_requests_are_answered_as_plain_http_and_what_follows_too(server
     assert replies[0][2] == replies[1][2]
 
 
-@SERVERS
-def test_a_fragment_in_the_target_is_judged_as_sent(server: str) -> None:
-    with running_mock("--server", server) as url:
+@FLAVOURS
+def test_a_fragment_in_the_target_is_judged_as_sent(flavour: tuple[str, ...]) -> None:
+    with running_mock(*flavour) as url:
         port = urlsplit(url).port
         assert port is not None
         fragment = "GET /api/v1/me/billing/transactions#// HTTP/1.1\r\n"
