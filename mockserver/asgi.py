@@ -33,7 +33,7 @@ from .errors import error_body
 from .faults import DEFER_LATENCY_KEY, ConnectionDropped
 from .journal import FAULT_ENVIRON_KEY, LATENCY_ENVIRON_KEY
 from .limits import BODY_TIMEOUT, MAX_BODY_BYTES
-from .protocol import CYCLE_KEY, RAW_TARGET_KEY, JsonHttpToolsProtocol
+from .protocol import BODY_INCOMPLETE_KEY, CYCLE_KEY, RAW_TARGET_KEY, JsonHttpToolsProtocol
 from .wsgi_result import read_result
 
 __all__ = ["InLoopWsgi", "JsonHttpToolsProtocol"]
@@ -143,6 +143,8 @@ class InLoopWsgi:
     ) -> None:
         try:
             body = await asyncio.wait_for(_read_body(environ, receive), BODY_TIMEOUT)
+            if scope.get(BODY_INCOMPLETE_KEY):
+                raise _BodyRefused(400, "malformed HTTP request: the body did not arrive whole")
         except _BodyRefused as refused:
             await _send_error(send, refused.status, str(refused), close=True)
             return

@@ -44,6 +44,7 @@ from .errors import error_body
 from .limits import CLOSE_GRACE, DEFAULT_MAX_CONNECTIONS, HEAD_TIMEOUT, IDLE_TIMEOUT, MAX_HEAD_BYTES
 
 __all__ = [
+    "BODY_INCOMPLETE_KEY",
     "CYCLE_KEY",
     "RAW_TARGET_KEY",
     "ConnectionLimits",
@@ -54,6 +55,9 @@ __all__ = [
 RAW_TARGET_KEY = "ledger_mock.raw_target"
 # A weak reference to the request's uvicorn cycle, for faults that cut the connection.
 CYCLE_KEY = "ledger_mock.cycle"
+# Set in the scope when the request's body can never arrive whole (bad chunk, early end).
+BODY_INCOMPLETE_KEY = "ledger_mock.body_incomplete"
+_MAX_BLANK_BYTES = 8
 
 
 _REASONS = {
@@ -101,7 +105,8 @@ class _CoalescingTransport:
     def flush(self) -> None:
         if self._pending:
             pending = self._pending
-            self._transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
+            if not self._transport.is_closing():  # a reset peer: nothing can be sent
+                self._transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
             pending.clear()
 
     def close(self) -> None:
@@ -136,6 +141,8 @@ class JsonHttpToolsProtocol(HttpToolsProtocol):
     _head_bytes = 0
     _head_timer: asyncio.TimerHandle | None = None
     _lost = False
+    _eof = False  # the peer closed its side: answer what it sent, then close
+    _blank_bytes = 0  # line ends before any request (RFC 9112 lets a server skip a few)
 
     # Connection life
 
@@ -161,9 +168,7 @@ class JsonHttpToolsProtocol(HttpToolsProtocol):
 
     def _make_room(self) -> bool:
         """Close the connection idle the longest (never one being answered); False if none."""
-        victim = next(
-            (other for other in _RECENT if other is not self and not other._busy()), None
-        )
+        victim = next((other for other in _RECENT if other is not self and not other._busy()), None)
         if victim is None:
             return False
         _RECENT.pop(victim, None)
@@ -231,6 +236,39 @@ class JsonHttpToolsProtocol(HttpToolsProtocol):
             break
         if self._head_pending:
             self._check_pending_head(data, continued=began_before and not self._began_here)
+        elif not self._began_here and not data.strip(b"\r\n"):
+            self._blank_bytes += len(data)
+            if self._blank_bytes > _MAX_BLANK_BYTES:
+                self._refuse(_Refusal(400, "malformed HTTP request: line ends, no request"))
+
+    def eof_received(self) -> bool | None:  # type: ignore[override]
+        """The peer is done sending: answer what it sent whole, refuse what it cut short.
+
+        Returning ``True`` keeps our side open for that answer; the connection
+        closes once nothing is left to answer.
+        """
+        self._eof = True
+        if self._head_pending:
+            message = "malformed HTTP request: the connection ended inside a request head"
+            self._refuse(_Refusal(400, message))
+            return True
+        if self._awaiting_body():
+            self._end_body_early()
+            return True
+        if self._busy():
+            return True
+        return None  # nothing to answer: the transport closes
+
+    def _awaiting_body(self) -> bool:
+        cycle = self.cycle
+        return cycle is not None and cycle.more_body and not cycle.response_complete
+
+    def _end_body_early(self) -> None:
+        """The body will never be whole: the app is told so (``BODY_INCOMPLETE_KEY``)."""
+        cycle = self.cycle
+        cycle.scope[BODY_INCOMPLETE_KEY] = True  # type: ignore[literal-required]
+        cycle.more_body = False
+        cycle.message_event.set()
 
     def _check_pending_head(self, data: bytes, *, continued: bool) -> None:
         """A head still incomplete: within its cap, and not an HTTP/0.9 request line?"""
@@ -253,6 +291,8 @@ class JsonHttpToolsProtocol(HttpToolsProtocol):
     def _refuse(self, refusal: _Refusal) -> None:
         """Answer ``refusal`` and close, once the requests before it are answered."""
         self._cancel_head_timer()
+        if self._awaiting_body():  # bad bytes inside a body its app is reading
+            self._end_body_early()
         if self._busy():
             self._pending_refusal = refusal
             self.flow.pause_reading()
@@ -284,6 +324,7 @@ class JsonHttpToolsProtocol(HttpToolsProtocol):
         self._line_checked = False
         self._head_buf = b""
         self._head_bytes = 0
+        self._blank_bytes = 0
         if self._head_timer is None:
             self._head_timer = self.loop.call_later(HEAD_TIMEOUT, self._head_timeout)
         if self in _RECENT:
@@ -311,6 +352,8 @@ class JsonHttpToolsProtocol(HttpToolsProtocol):
         refusal = self._pending_refusal
         if refusal is not None and not self._busy():
             self._answer_and_close(refusal.status, refusal.message)
+        elif self._eof and not self._busy():
+            self._close()
         elif not self._busy() and not self._head_pending:
             self._arm_idle()
         else:

@@ -16,12 +16,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from mockserver.limits import HEAD_TIMEOUT as HEADER_TIMEOUT
+from mockserver.limits import IDLE_TIMEOUT
 from tests import hostile
 from tests.servers import running_mock
 
-# Mirror the server's settings (mockserver/serving.py, mockserver/asgi.py): keep them aligned.
-HEADER_TIMEOUT = 10.0  # s: a request's head (request line + headers) must be complete by then
-IDLE_TIMEOUT = 5.0  # s: an idle keep-alive connection (or one that never sent a byte) is closed
+# The server's promises (a head within HEADER_TIMEOUT, idle sockets closed after
+# IDLE_TIMEOUT) come from mockserver.limits, the one place the server reads them.
 GRACE = 1.5  # s of slack on either timeout (scheduling, a loaded CI machine)
 
 CASE_DEADLINE = 2.0  # s a catalogue case waits for its answer (a good server: milliseconds)

@@ -139,21 +139,23 @@ def test_python_blocks_run_verbatim(guide: str, tmp_path: Path) -> None:
 
 
 def test_the_schemas_guide_loads_the_installed_schemas(tmp_path: Path) -> None:
-    """docs/schemas.md: finding the folder, then validating with it, run as one script
-    outside the checkout, so the installed `ledger_schemas` is the one found."""
+    """docs/schemas.md: finding the folder, and validating with it, each run on its own
+    outside the checkout, so the installed `ledger_schemas` is the one found.
+    (tests/test_schemas.py runs every block from the repository root.)"""
     find, validate = blocks("schemas.md", "python")[:2]
-    assert "ledger_schemas" in find.code and "Draft202012Validator" in validate.code
-    script = find.code + validate.code + "print(folder)\n"
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=_env(),
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.strip().endswith("full"), result.stdout
+    assert "Draft202012Validator" in validate.code
+    for block in (find, validate):
+        result = subprocess.run(
+            [sys.executable, "-c", block.code + "print(folder)\n"],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=_env(),
+            timeout=60,
+        )
+        assert result.returncode == 0, f"{block.where}: {result.stderr[-3000:]}"
+        folder = Path(result.stdout.strip())
+        assert folder.parts[-2:] == ("ledger_schemas", "full"), f"{block.where}: {folder}"
 
 
 # --- shell blocks --------------------------------------------------------------
