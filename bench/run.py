@@ -1,7 +1,9 @@
 """Benchmarks of ``ledger-mock serve``: one command, figures and ratios on stdout.
 
-    python bench/run.py                 # throughput vs baselines, scale, start-up, contract suite
-    python bench/run.py servers         # the WSGI server candidates, same app, same workload
+    python bench/run.py                 # throughput, scale, start-up, first use, contract suite
+    python bench/run.py throughput      # vs raw app, nginx, Prism, WireMock; control vs plain
+    python bench/run.py first-use       # stall of other clients while 10^6 entries are generated
+    python bench/run.py startup         # `serve` and `serve --enable-control` to first 200
     python bench/run.py soak            # 60 s of mixed valid and malformed traffic
     python bench/run.py scale           # generation, bytes/entry, page latency by history size
 
@@ -15,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import http.client
 import json
+import math
 import os
 import random
 import shutil
@@ -52,6 +56,14 @@ FIXED_QUERY = "page=1&page_size=50"
 FIXED_KEY = "bsk_test_default"
 WIREMOCK_REFERENCE = (11_700, 14_500)  # req/s measured on this machine kind (issue 5)
 PRISM_REFERENCE = (2_000, 3_300)
+# The targets of docs/performance.md, checked against figures of the same run.
+TARGET_X_WIREMOCK = 1.5
+TARGET_X_NGINX = 0.25
+TARGET_P99_MS = 10.0
+TARGET_CONTROL_X_PLAIN = 0.8
+TARGET_FIRST_USE_STALL_MS = 50.0
+HUGE_KEY = "bsk_test_huge"
+PROBE_KEY = "bsk_test_docs"
 Request = tuple[str, str | None]  # path with query, Authorization value
 
 # --------------------------------------------------------------------------- workload
@@ -301,43 +313,15 @@ def ledger_mock(name: str, *extra: str) -> Server:
     return Server(name, [str(BIN / "ledger-mock"), "serve", "--port", "0", *extra])
 
 
-def granian_installed() -> bool:
-    return (BIN / "granian").exists()
-
-
-def gunicorn(
-    name: str, target: str, worker: str, workers: int, env: dict[str, str], *, threads: int = 4
-) -> Server:
+def raw_app(workers: int, env: dict[str, str]) -> Server:
+    """``bench/targets.py``'s raw app on serve's own worker class, under gunicorn's arbiter."""
     port = free_port()
     command = [
-        str(BIN / "gunicorn"), "-w", str(workers), "-k", worker, "--threads", str(threads),
-        "--preload",
-        "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--chdir", str(BENCH), target,
+        str(BIN / "gunicorn"), "-w", str(workers), "-k", "mockserver.worker.JsonUvicornWorker",
+        "--preload", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+        "--chdir", str(BENCH), "targets:raw_asgi",
     ]
-    return Server(name, command, port=port, env=env)
-
-
-def gevent_worker(workers: int) -> Server | None:
-    try:
-        import gevent  # noqa: F401
-    except ImportError:
-        print("  (gunicorn gevent: gevent not installed, skipped: pip install gevent)")
-        return None
-    return gunicorn("gunicorn gevent", "targets:app", "gevent", workers, {})
-
-
-def granian(name: str, target: str, workers: int, env: dict[str, str]) -> Server | None:
-    executable = BIN / "granian"
-    if not executable.exists():
-        print(f"  ({name}: granian not installed, skipped: pip install granian)")
-        return None
-    port = free_port()
-    command = [
-        str(executable), "--interface", "wsgi", "--workers", str(workers), "--host", "127.0.0.1",
-        "--port", str(port), "--log-level", "error", "--working-dir", str(BENCH),
-        "--blocking-threads", "1", target,
-    ]
-    return Server(name, command, port=port, env=env)
+    return Server("raw WSGI app (same server)", command, port=port, env=env)
 
 
 def nginx(workdir: Path, body: Path) -> Server | None:
@@ -459,7 +443,7 @@ def interleave(
         for name, server, script in order:
             result = run_wrk(server.base, script, duration=duration, connections=connections)
             measured[name].results.append(result)
-            print(f"  round {index + 1}: {name:<40} {result.rps:9.0f} req/s  "
+            print(f"  round {index + 1}: {name:<48} {result.rps:9.0f} req/s  "
                   f"p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:6.2f} ms  "
                   f"errors {result.errors}", flush=True)
     return measured
@@ -524,6 +508,15 @@ def write_scripts(workdir: Path, *, seed: int, urls: int) -> tuple[Path, Path]:
     return mixed, fixed
 
 
+def verdict(met: bool) -> str:
+    return "met" if met else "NOT met"
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} / {five:.2f} / {fifteen:.2f} (1 / 5 / 15 min)"
+
+
 def cmd_throughput(args: argparse.Namespace, workdir: Path) -> None:
     mixed, fixed = write_scripts(workdir, seed=args.seed, urls=args.urls)
     body = workdir / "body.json"
@@ -533,37 +526,43 @@ def cmd_throughput(args: argparse.Namespace, workdir: Path) -> None:
     mock = ledger_mock("ledger-mock", "--workers", workers, "--cache-stats")
     cold = ledger_mock("ledger-mock (no page cache)", "--workers", workers, "--page-cache-mb", "0",
                        "--cache-stats")
-    threaded = ledger_mock("ledger-mock --server gunicorn", "--workers", workers, "--server",
-                           "gunicorn", "--cache-stats")
-    raw = gunicorn("raw WSGI app (same server)", "targets:raw_asgi",
-                   "mockserver.asgi.JsonUvicornWorker", args.workers, env)
-    fast = (ledger_mock("ledger-mock --server granian", "--workers", workers, "--server",
-                        "granian", "--cache-stats") if granian_installed() else None)
-    if fast is None:
-        print("  (granian not installed, `serve --server granian` skipped: pip install '.[fast]')")
+    # The control server runs one worker: the same-run comparison is one plain worker.
+    plain = ledger_mock("ledger-mock --workers 1", "--workers", "1", "--cache-stats")
+    # The control server has no page cache (drift may change pages): what part of the
+    # gap is that, and what part the journal and fault layers.
+    plain_cold = ledger_mock("ledger-mock --workers 1 (no page cache)", "--workers", "1",
+                             "--page-cache-mb", "0", "--cache-stats")
+    control = ledger_mock("ledger-mock --enable-control --workers 1", "--workers", "1",
+                          "--enable-control", "--cache-stats")
+    raw = raw_app(args.workers, env)
     java = wiremock(workdir, body, args.wiremock)
     peers = [nginx(workdir, body), prism(workdir, body, args.prism), java]
     print(f"\n## Throughput: {args.connections} connections, {args.rounds} interleaved rounds "
           f"of {args.duration:g} s, {args.workers} workers, {args.urls} seeded URLs")
-    mocks = [m for m in (mock, cold, threaded, fast) if m is not None]
+    print(f"  {load_average()} at the start", flush=True)
+    mocks = [mock, cold, plain, plain_cold, control]
     with running([*mocks, raw, *peers], workdir) as servers:
         print("  warming (every key's ledger in every worker, untimed) ...", flush=True)
         warm(mocks, mixed, connections=args.connections)
         if java is not None and args.jvm_warmup > 0:
             print(f"  warming WireMock's JIT for {args.jvm_warmup:g} s (untimed) ...", flush=True)
             warm([java], fixed, connections=args.connections, seconds=args.jvm_warmup)
-        runs = [("ledger-mock, mixed workload", mock, mixed),
+        mixed_name = "ledger-mock, mixed workload"
+        plain_name = "ledger-mock --workers 1, mixed"
+        plain_cold_name = "ledger-mock --workers 1, mixed, page cache off"
+        control_name = "ledger-mock --enable-control --workers 1, mixed"
+        runs = [(mixed_name, mock, mixed),
                 ("ledger-mock, mixed, page cache off", cold, mixed),
                 ("ledger-mock, fixed page (50 items)", mock, fixed),
-                ("ledger-mock --server gunicorn, mixed", threaded, mixed)]
-        if fast is not None:
-            runs += [("ledger-mock --server granian, mixed", fast, mixed),
-                     ("ledger-mock --server granian, fixed page", fast, fixed)]
-        runs += [("raw WSGI app, same bytes", raw, fixed)]  # on serve's default server
+                (plain_name, plain, mixed),
+                (plain_cold_name, plain_cold, mixed),
+                (control_name, control, mixed),
+                ("raw WSGI app, same bytes", raw, fixed)]  # on serve's own server
         runs += [(f"{s.name}, same bytes", s, fixed) for s in servers[len(mocks) + 1:]]
         measured = interleave(runs, rounds=args.rounds, duration=args.duration,
                               connections=args.connections)
         stats = {s.name: s.stop() for s in mocks}
+    print(f"  {load_average()} at the end")
     baselines = {name: m.median("rps") for name, m in measured.items()
                  if not name.startswith("ledger-mock")}
     if not any(name.startswith("WireMock") for name in baselines):
@@ -572,41 +571,42 @@ def cmd_throughput(args: argparse.Namespace, workdir: Path) -> None:
         baselines["Prism ref (3.3k)"] = PRISM_REFERENCE[1]
     print()
     print(throughput_table(measured, baselines))
-    print(f"\n  ledger-mock: {cache_stats(stats[mock.name])}")
-    print(f"  ledger-mock (no page cache): {cache_stats(stats[cold.name])}")
-    print(f"  ledger-mock --server gunicorn: {cache_stats(stats[threaded.name])}")
-    if fast is not None:
-        print(f"  ledger-mock --server granian: {cache_stats(stats[fast.name])}")
-
-
-def cmd_servers(args: argparse.Namespace, workdir: Path) -> None:
-    mixed, fixed = write_scripts(workdir, seed=args.seed, urls=args.urls)
-    w = args.workers
-    candidates = [
-        ledger_mock("uvicorn under gunicorn (ledger-mock serve)", "--workers", str(w)),
-        ledger_mock("gunicorn gthread, 4 threads (serve --server gunicorn)", "--workers", str(w),
-                    "--server", "gunicorn"),
-        gunicorn("gunicorn gthread 1 thread", "targets:app", "mockserver.serving.JsonErrorWorker",
-                 w, {}, threads=1),
-        gunicorn("gunicorn gthread 8 threads", "targets:app",
-                 "mockserver.serving.JsonErrorWorker", w, {}, threads=8),
-        gunicorn("gunicorn sync", "targets:app", "sync", w, {}),
-        gevent_worker(w),
-        granian("granian wsgi (own CLI, 1 thread)", "targets:app", w, {}),
-        (ledger_mock("granian (ledger-mock serve --server granian)", "--workers", str(w),
-                     "--server", "granian") if granian_installed() else None),
-    ]
-    print(f"\n## WSGI servers: {args.connections} connections, {args.rounds} interleaved rounds "
-          f"of {args.duration:g} s, {w} workers")
-    with running(candidates, workdir) as servers:
-        warm(servers, mixed, connections=args.connections)
-        runs = [(f"{s.name}, mixed", s, mixed) for s in servers]
-        runs += [(f"{s.name}, fixed page", s, fixed) for s in servers]
-        measured = interleave(runs, rounds=args.rounds, duration=args.duration,
-                              connections=args.connections)
-    first = next(iter(measured))
+    for server in mocks:
+        print(f"  {server.name}: {cache_stats(stats[server.name])}")
     print()
-    print(throughput_table(measured, {"serve mixed": measured[first].median("rps")}))
+    print(control_report(measured[plain_name], measured[control_name]))
+    cold_ratio = measured[control_name].median("rps") / measured[plain_cold_name].median("rps")
+    print(f"  control/plain with the page cache off on both (diagnostic, no target): "
+          f"{cold_ratio:.2f}")
+    print(targets_report(measured[mixed_name], baselines))
+
+
+def control_report(plain: Measured, control: Measured) -> str:
+    """control/plain req/s: the median of the rounds, and each round's own ratio."""
+    ratio = control.median("rps") / plain.median("rps") if plain.median("rps") else 0.0
+    rounds = " / ".join(
+        f"{c.rps / p.rps:.2f}" if p.rps else "n/a"
+        for p, c in zip(plain.results, control.results, strict=True)
+    )
+    return (f"  control/plain (serve --enable-control vs serve, --workers 1, mixed, no faults): "
+            f"{ratio:.2f} (rounds {rounds}); target >= {TARGET_CONTROL_X_PLAIN:g}: "
+            f"{verdict(ratio >= TARGET_CONTROL_X_PLAIN)}")
+
+
+def targets_report(mixed: Measured, baselines: dict[str, float]) -> str:
+    rps, p99 = mixed.median("rps"), mixed.median("p99_ms")
+    lines = []
+    for prefix, target in (("WireMock", TARGET_X_WIREMOCK), ("nginx", TARGET_X_NGINX)):
+        name = next((n for n in baselines if n.startswith(prefix)), None)
+        if name is None:
+            lines.append(f"  mixed vs {prefix}: not measured")
+            continue
+        ratio = rps / baselines[name] if baselines[name] else 0.0
+        lines.append(f"  mixed vs {name}: {ratio:.2f}x; target >= {target:g}x: "
+                     f"{verdict(ratio >= target)}")
+    lines.append(f"  mixed p99 (median of rounds): {p99:.2f} ms; target <= {TARGET_P99_MS:g} ms: "
+                 f"{verdict(p99 <= TARGET_P99_MS)}")
+    return "\n".join(lines)
 
 
 def cmd_scale(args: argparse.Namespace, workdir: Path) -> None:
@@ -659,21 +659,17 @@ def cmd_scale(args: argparse.Namespace, workdir: Path) -> None:
 
 
 def cmd_startup(args: argparse.Namespace, workdir: Path) -> None:
-    for server in ("uvicorn", "gunicorn", "granian"):
-        if server == "granian" and not granian_installed():
-            continue
-        startup(server, args.workers)
+    startup(["--workers", str(args.workers)])
+    startup(["--enable-control", "--workers", "1"])
 
 
-def startup(server: str, workers: int) -> None:
-    print(f"\n## Start-up of `ledger-mock serve --port 0 --workers {workers} --server {server}`"
-          " (median of 5)")
+def startup(extra: list[str]) -> None:
+    print(f"\n## Start-up of `ledger-mock serve --port 0 {' '.join(extra)}` (median of 5)")
     first_line, first_ok = [], []
     for _ in range(5):
         started = time.perf_counter()
-        process = subprocess.Popen([str(BIN / "ledger-mock"), "serve", "--port", "0", "--workers",
-                                    str(workers), "--server", server], stdout=subprocess.PIPE,
-                                   text=True, start_new_session=True)
+        process = subprocess.Popen([str(BIN / "ledger-mock"), "serve", "--port", "0", *extra],
+                                   stdout=subprocess.PIPE, text=True, start_new_session=True)
         try:
             assert process.stdout is not None
             base = process.stdout.readline().strip()
@@ -692,7 +688,106 @@ def startup(server: str, workers: int) -> None:
             os.kill(process.pid, signal.SIGTERM)
             process.wait(timeout=15)
     print(f"  to first stdout line: {statistics.median(first_line):.3f} s; "
-          f"to first 200: {statistics.median(first_ok):.3f} s")
+          f"to first 200: {statistics.median(first_ok):.3f} s "
+          f"(runs: {', '.join(f'{x:.2f}' for x in first_ok)})")
+
+
+# --------------------------------------------------------------------------- first use
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """Nearest-rank percentile (``share`` in 0..1) of a non-empty sequence."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, math.ceil(len(ordered) * share) - 1))]
+
+
+def _probe(base: str, stop: threading.Event, spans: list[tuple[float, float]],
+           failures: list[str]) -> None:
+    """Back-to-back small requests on one keep-alive connection until ``stop``."""
+    host, port = base.removeprefix("http://").rsplit(":", 1)
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    headers = {"Authorization": f"Bearer {PROBE_KEY}"}
+    try:
+        while not stop.is_set():
+            started = time.perf_counter()
+            connection.request("GET", f"{PATH}?page_size=1", headers=headers)
+            response = connection.getresponse()
+            response.read()
+            spans.append((started, time.perf_counter()))
+            if response.status != 200:
+                failures.append(f"probe got {response.status}")
+                return
+            if response.getheader("Connection", "").lower() == "close":
+                failures.append("probe connection closed by the server")
+                return
+    except OSError as error:
+        failures.append(f"probe: {error!r}")
+    finally:
+        connection.close()
+
+
+@dataclass
+class FirstUse:
+    huge_ms: float
+    window: list[float]  # probe latencies (ms) overlapping the huge request
+    baseline: list[float]  # probe latencies (ms) before it
+
+
+def first_use_once(server: Server, workdir: Path, *, baseline_seconds: float) -> FirstUse:
+    spans: list[tuple[float, float]] = []
+    failures: list[str] = []
+    with running([server], workdir):
+        stop = threading.Event()
+        probe = threading.Thread(target=_probe, args=(server.base, stop, spans, failures))
+        probe.start()
+        try:
+            time.sleep(baseline_seconds)
+            huge_started = time.perf_counter()
+            status, _ = http_get(f"{server.base}{PATH}?{FIXED_QUERY}", f"Bearer {HUGE_KEY}",
+                                 timeout=60)
+            huge_done = time.perf_counter()
+            time.sleep(0.5)
+        finally:
+            stop.set()
+            probe.join(timeout=60)
+    if status != 200:
+        raise RuntimeError(f"first {HUGE_KEY} request got {status}")
+    if failures:
+        raise RuntimeError("; ".join(failures))
+    baseline = [(e - s) * 1000 for s, e in spans if e < huge_started]
+    window = [(e - s) * 1000 for s, e in spans if e >= huge_started and s <= huge_done]
+    if not baseline or not window:
+        raise RuntimeError("the probe made no request before or during the huge request")
+    return FirstUse((huge_done - huge_started) * 1000, window, baseline)
+
+
+def cmd_first_use(args: argparse.Namespace, workdir: Path) -> None:
+    print(f"\n## First use of {HUGE_KEY} (10^6 entries, generated on its first request): "
+          f"one worker; a probe ({PROBE_KEY}, page_size=1, back-to-back on one keep-alive "
+          f"connection) while another connection makes the first {HUGE_KEY} request; "
+          f"{args.first_use_runs} fresh server(s) per configuration")
+    print(f"  {load_average()} at the start", flush=True)
+    configurations = [
+        ("serve --workers 1", ["--workers", "1"]),
+        ("serve --enable-control --workers 1", ["--enable-control", "--workers", "1"]),
+    ]
+    rows = [["server", "run", "huge request ms", "probes during", "probe max ms (p99)",
+             "baseline probes", "baseline max ms (p99)"]]
+    worst = 0.0
+    for label, extra in configurations:
+        for run in range(1, args.first_use_runs + 1):
+            result = first_use_once(ledger_mock(f"first-use {run}", *extra), workdir,
+                                    baseline_seconds=args.first_use_baseline)
+            worst = max(worst, max(result.window))
+            rows.append([label, str(run), f"{result.huge_ms:.0f}", str(len(result.window)),
+                         f"{max(result.window):.1f} ({percentile(result.window, 0.99):.1f})",
+                         str(len(result.baseline)),
+                         f"{max(result.baseline):.1f} ({percentile(result.baseline, 0.99):.1f})"])
+    print()
+    print(table(rows))
+    print(f"  worst probe stall during a first use: {worst:.1f} ms; target <= "
+          f"{TARGET_FIRST_USE_STALL_MS:g} ms: {verdict(worst <= TARGET_FIRST_USE_STALL_MS)}")
+    print(f"  {load_average()} at the end")
 
 
 def cmd_contract(args: argparse.Namespace, workdir: Path) -> None:
@@ -753,10 +848,10 @@ def cmd_soak(args: argparse.Namespace, workdir: Path) -> None:
     mixed = workdir / "soak.lua"
     mixed.write_text(lua_script(mixed_requests(seed=args.seed, count=args.urls), seed=args.seed,
                                 count_5xx=True))
-    server = ledger_mock("ledger-mock", "--workers", str(args.workers), "--cache-stats",
-                         "--server", args.server)
+    server = ledger_mock("ledger-mock", "--workers", str(args.workers), "--cache-stats")
     print(f"\n## Soak: {args.soak_seconds:g} s of mixed valid and malformed traffic, "
-          f"{args.connections} connections, serve --server {args.server}")
+          f"{args.connections} connections, serve --workers {args.workers}")
+    print(f"  {load_average()} at the start", flush=True)
     with running([server], workdir):
         # Long enough for every URL to reach every worker: bounded caches full, ledgers built.
         warm([server], mixed, connections=args.connections, seconds=20)
@@ -796,13 +891,14 @@ def cmd_soak(args: argparse.Namespace, workdir: Path) -> None:
         ["RSS growth, second half", f"{(after - middle) / middle:+.1%}" if middle else "n/a"],
     ]))
     print(f"  {cache_stats(stats)}")
+    print(f"  {load_average()} at the end")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("mode", nargs="?", default="all",
-                        choices=["all", "throughput", "servers", "scale", "startup", "contract",
-                                 "soak"])
+                        choices=["all", "throughput", "first-use", "scale", "startup",
+                                 "contract", "soak"])
     parser.add_argument("--duration", type=float, default=8, help="seconds per wrk run")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
@@ -811,26 +907,29 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--samples", type=int, default=200, help="samples per scale latency")
     parser.add_argument("--soak-seconds", type=float, default=60)
-    parser.add_argument("--server", default="uvicorn", choices=["uvicorn", "gunicorn", "granian"],
-                        help="`serve --server` for the soak")
+    parser.add_argument("--first-use-runs", type=int, default=3,
+                        help="fresh servers per configuration in first-use")
+    parser.add_argument("--first-use-baseline", type=float, default=2,
+                        help="seconds of probing before the first huge request")
     parser.add_argument("--jvm-warmup", type=float, default=90,
                         help="seconds of untimed load on WireMock before its rounds (JIT)")
     parser.add_argument("--prism", help="path of Prism's CLI (else 'prism' on PATH)")
     parser.add_argument("--wiremock", help="path of wiremock-standalone.jar")
     args = parser.parse_args(argv)
-    if shutil.which("wrk") is None and args.mode not in ("scale", "startup", "contract"):
+    if shutil.which("wrk") is None and args.mode not in ("scale", "startup", "contract",
+                                                         "first-use"):
         sys.exit("bench: wrk is not installed (apt-get install wrk)")
     print(f"# ledger-mock bench ({time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, "
-          f"Python {sys.version.split()[0]})")
+          f"Python {sys.version.split()[0]}, {load_average()})")
     print(f"# command: {' '.join(['python bench/run.py', *(argv or sys.argv[1:])])}")
     steps = {
         "throughput": [cmd_throughput],
-        "servers": [cmd_servers],
+        "first-use": [cmd_first_use],
         "scale": [cmd_scale],
         "startup": [cmd_startup],
         "contract": [cmd_contract],
         "soak": [cmd_soak],
-        "all": [cmd_throughput, cmd_scale, cmd_startup, cmd_contract],
+        "all": [cmd_throughput, cmd_scale, cmd_startup, cmd_first_use, cmd_contract],
     }[args.mode]
     with tempfile.TemporaryDirectory(prefix="ledger-bench-") as tmp:
         for step in steps:

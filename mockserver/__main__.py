@@ -1,5 +1,5 @@
 """``python -m mockserver`` is ``ledger-mock``."""
 
-from .cli import main
+from .entry import main
 
 main()

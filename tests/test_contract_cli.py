@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import contract_tests
 from contract_tests import BadArguments, TargetUnreachable, run_check
 from contract_tests.cli import check
 
-REPO = Path(__file__).resolve().parent.parent
+# The package's own folder, installed or a checkout's: `pytest <folder>` runs the suite.
+SUITE = Path(contract_tests.__file__).parent
 
 
 def _free_port() -> int:
@@ -91,19 +93,19 @@ def pytest_configure(config):
 
 
 def _pytest_suite(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """`pytest contract_tests` with run_check replaced by a spy that reports its arguments."""
+    """`pytest <contract_tests>` with run_check replaced by a spy that reports its arguments."""
     (tmp_path / "spy_run_check.py").write_text(SPY_PLUGIN, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LEDGER_", "PYTEST_"))}
     env["PYTHONPATH"] = str(tmp_path)
     return subprocess.run(
         [
-            *(sys.executable, "-m", "pytest", "contract_tests", "-q", "-p", "spy_run_check"),
+            *(sys.executable, "-m", "pytest", str(SUITE), "-q", "-p", "spy_run_check"),
             *("--ledger-base-url", "http://h/api/v1", "--ledger-api-key", "k", *args),
         ],
         capture_output=True,
         text=True,
         timeout=120,
-        cwd=REPO,
+        cwd=tmp_path,
         env=env,
     )
 

@@ -32,6 +32,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+import contract_tests
 import contract_tests.runner
 from contract_tests import CATALOG, Profile, Status, run_check
 from contract_tests import spec as spec_module
@@ -43,6 +44,8 @@ from contract_tests.fuzzing import CHECK_RULES
 from tests.servers import running_mock
 
 REPO = Path(__file__).resolve().parent.parent
+# The package's own folder, installed or a checkout's: `pytest <folder>` runs the suite.
+SUITE = Path(contract_tests.__file__).parent
 KEYS: dict[str, Any] = {
     "api_key": "bsk_test_default",
     "second_key": "bsk_test_default_2",
@@ -152,7 +155,7 @@ def test_an_installed_copy_checks_every_rule(served: str, tmp_path: Path) -> Non
 
 
 def test_the_installed_schemas_win_and_the_checkout_is_only_a_fallback(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     document = spec_module.openapi_path(Profile.FULL)
     installed = importlib.util.find_spec(spec_module.PACKAGE)
@@ -161,10 +164,16 @@ def test_the_installed_schemas_win_and_the_checkout_is_only_a_fallback(
         assert any(document.is_relative_to(folder) for folder in folders), document
     else:  # run straight from a checkout that was never installed
         assert document == REPO / "schemas" / "full" / "openapi.json"
+    # The fallback: the `schemas/` beside the `contract_tests/` that runs, when nothing
+    # named ledger_schemas can be imported.
+    package = Path(spec_module.__file__).resolve().parent
+    assert package.parent / "schemas" == spec_module._CHECKOUT
+    checkout = tmp_path / "schemas"
+    (checkout / "documented").mkdir(parents=True)
+    (checkout / "documented" / "openapi.json").write_text("{}", encoding="utf-8")
     monkeypatch.setattr(spec_module, "PACKAGE", "ledger_schemas_not_installed")
-    assert spec_module.openapi_path(Profile.DOCUMENTED) == (
-        REPO / "schemas" / "documented" / "openapi.json"
-    )
+    monkeypatch.setattr(spec_module, "_CHECKOUT", checkout)
+    assert spec_module.openapi_path(Profile.DOCUMENTED) == checkout / "documented" / "openapi.json"
 
 
 def test_the_installed_schemas_are_not_a_stale_copy() -> None:
@@ -296,7 +305,7 @@ def test_pytest_fails_a_rule_that_could_not_run(served: str, tmp_path: Path) -> 
             sys.executable,
             "-m",
             "pytest",
-            *(f"contract_tests/test_rules.py::test_rule[{rule_id}]" for rule_id in rules),
+            *(f"{SUITE / 'test_rules.py'}::test_rule[{rule_id}]" for rule_id in rules),
             "-q",
             "-rfs",
             "-p",
@@ -310,7 +319,7 @@ def test_pytest_fails_a_rule_that_could_not_run(served: str, tmp_path: Path) -> 
         capture_output=True,
         text=True,
         timeout=180,
-        cwd=REPO,
+        cwd=tmp_path,
         env=env,
     )
     assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-2000:]

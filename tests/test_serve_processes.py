@@ -6,11 +6,15 @@ Run on the one server (uvicorn workers under gunicorn), plain and with
 
 from __future__ import annotations
 
+import contextlib
 import os
+import random
 import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -237,7 +241,9 @@ PAGE = f"GET /api/v1/me/billing/transactions?page_size=1 HTTP/1.1\r\n{AUTHORIZED
 
 
 @FLAVOURS
-def test_requests_before_garbage_in_the_same_packet_are_answered_first(flavour: tuple[str, ...]) -> None:
+def test_requests_before_garbage_in_the_same_packet_are_answered_first(
+    flavour: tuple[str, ...],
+) -> None:
     with running_mock(*flavour) as url:
         port = urlsplit(url).port
         assert port is not None
@@ -249,7 +255,9 @@ def test_requests_before_garbage_in_the_same_packet_are_answered_first(flavour: 
 
 
 @FLAVOURS
-def test_upgrade_requests_are_answered_as_plain_http_and_what_follows_too(flavour: tuple[str, ...]) -> None:
+def test_upgrade_requests_are_answered_as_plain_http_and_what_follows_too(
+    flavour: tuple[str, ...],
+) -> None:
     upgrade = f"{PAGE}Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
     upgrade += "HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n"
     last = f"{PAGE}Connection: close\r\n\r\n"
@@ -271,3 +279,71 @@ def test_a_fragment_in_the_target_is_judged_as_sent(flavour: tuple[str, ...]) ->
             port, f"{fragment}{AUTHORIZED}Connection: close\r\n\r\n".encode()
         )
     assert status.split(b" ")[1] == b"404" and b'"not_found_error"' in body
+
+
+STOP_ROUNDS = 8
+
+
+def _stop_at_random_moments(flavour: tuple[str, ...], *, rounds: int, seed: int) -> None:
+    """Stop ``serve`` at seeded random moments from boot to load; each stop is quiet.
+
+    Moments start 0.1 s after the process does (before that the interpreter
+    itself is starting and a signal has Python's default effect, as in any
+    Python program) and reach past the first answers, with a client hammering
+    the server from the moment it is up.
+    """
+    rng = random.Random(seed)
+    for round_number in range(rounds):
+        sig = rng.choice([signal.SIGTERM, signal.SIGINT])
+        whole_group = rng.random() < 0.5
+        moment = rng.uniform(0.1, 2.5)
+        process = subprocess.Popen(
+            [*SERVE, *flavour],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        stop_load = threading.Event()
+        loader = threading.Thread(target=_hammer, args=(process, stop_load), daemon=True)
+        loader.start()
+        time.sleep(moment)
+        if whole_group:
+            os.killpg(process.pid, sig)
+        else:
+            process.send_signal(sig)
+        what = f"{sig.name} {'to the group' if whole_group else ''} at {moment:.2f}s "
+        what += f"(round {round_number}) on serve {flavour}"
+        try:
+            _exited_cleanly(process, timeout=20, what=what)
+        finally:
+            stop_load.set()
+            loader.join(timeout=10)
+
+
+def _hammer(process: subprocess.Popen[str], stop: threading.Event) -> None:
+    """Once the first line names the address, requests until told to stop (errors expected)."""
+    assert process.stdout is not None
+    first_line = process.stdout.readline().strip()
+    if not first_line.startswith("http://"):
+        return
+    with requests.Session() as session:
+        while not stop.is_set():
+            with contextlib.suppress(requests.RequestException):
+                session.get(
+                    f"{first_line}/me/billing/transactions?page_size=5",
+                    headers={"Authorization": "Bearer bsk_test_default"},
+                    timeout=2,
+                )
+
+
+@STOPPABLE
+def test_stops_at_random_moments_exit_0_without_a_traceback(flavour: tuple[str, ...]) -> None:
+    _stop_at_random_moments(flavour, rounds=STOP_ROUNDS, seed=20261130)
+
+
+@pytest.mark.slow
+@STOPPABLE
+@pytest.mark.parametrize("seed", range(5))
+def test_many_stops_at_random_moments(flavour: tuple[str, ...], seed: int) -> None:
+    _stop_at_random_moments(flavour, rounds=20, seed=seed)

@@ -1,0 +1,37 @@
+"""The ``ledger-mock`` console script: a stop during ``serve``'s start-up is quiet too.
+
+``serve`` takes about a second to start (imports, configuration, the smaller
+ledgers, the bind) before gunicorn's arbiter takes over SIGINT and SIGTERM.
+A stop in that second used to print a ``KeyboardInterrupt`` traceback (Ctrl-C)
+or end the process by the signal (SIGTERM, status -15). Here the stop signals
+are taken first thing, before the heavy imports, and end ``serve`` with status
+0 until the arbiter installs its own handlers. The other commands keep
+Python's defaults (``export`` reports Ctrl-C as "aborted", status 130).
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from typing import Any
+
+__all__ = ["main"]
+
+
+def _stopped_while_starting(signum: int, frame: Any) -> None:
+    raise SystemExit(0)  # nothing is served yet: nothing to finish
+
+
+def _command(argv: list[str]) -> str | None:
+    return next((arg for arg in argv if not arg.startswith("-")), None)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``ledger-mock``: see ``mockserver.cli``."""
+    args = sys.argv[1:] if argv is None else argv
+    if _command(args) == "serve":
+        for stop in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(stop, _stopped_while_starting)
+    from .cli import main as cli_main
+
+    cli_main(args)
