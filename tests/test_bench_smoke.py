@@ -24,9 +24,17 @@ def _bench(*args: str) -> str:
 
 def test_startup_and_scale_report() -> None:
     out = _bench("startup")
-    assert "to first 200" in out
+    assert out.count("to first 200") == 2
+    assert "serve --port 0 --enable-control --workers 1" in out
     out = _bench("scale", "--samples", "2")
     assert "10^6" in out
+
+
+def test_first_use_reports_the_probe_during_generation() -> None:
+    out = _bench("first-use", "--first-use-runs", "1", "--first-use-baseline", "0.3")
+    assert "| serve --workers 1 " in out
+    assert "| serve --enable-control --workers 1 " in out
+    assert "worst probe stall during a first use" in out
 
 
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
@@ -34,3 +42,6 @@ def test_throughput_prints_ratios() -> None:
     out = _bench("throughput", "--duration", "1", "--rounds", "1", "--urls", "40")
     assert "ledger-mock, mixed workload" in out
     assert "x raw WSGI app, same bytes" in out
+    assert "ledger-mock --enable-control --workers 1, mixed" in out
+    assert "control/plain (serve --enable-control vs serve" in out
+    assert "--server" not in out

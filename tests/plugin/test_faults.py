@@ -30,7 +30,7 @@ def test_no_fault_unless_asked(ledger_server: LedgerServer) -> None:
 def test_error_faults_answer_with_the_envelope(
     ledger_server: LedgerServer, kind: str, status: int, error_type: str
 ) -> None:
-    ledger_server.inject(kind, nth=2, retry_after=7)  # type: ignore[arg-type]
+    ledger_server.inject(kind, nth=2, retry_after=7)
     first, second, third = (_get(ledger_server) for _ in range(3))
     assert (first.status_code, second.status_code, third.status_code) == (200, status, 200)
     assert second.headers["Content-Type"].startswith("application/json")
