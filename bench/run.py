@@ -445,7 +445,7 @@ def interleave(
             measured[name].results.append(result)
             print(f"  round {index + 1}: {name:<48} {result.rps:9.0f} req/s  "
                   f"p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:6.2f} ms  "
-                  f"errors {result.errors}", flush=True)
+                  f"errors {result.errors}  load {os.getloadavg()[0]:.1f}", flush=True)
     return measured
 
 

@@ -205,7 +205,7 @@ async def _read_body(environ: dict[str, Any], receive: Receive) -> bytes:
     if not chunked and declared in ("", "0"):
         return b""
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise _BodyRefused(413, f"the request body is over {MAX_BODY_BYTES} bytes")
+        raise _BodyRefused(413, f"the request body is larger than {MAX_BODY_BYTES} bytes")
     parts: list[bytes] = []
     size = 0
     while True:
@@ -215,7 +215,7 @@ async def _read_body(environ: dict[str, Any], receive: Receive) -> bytes:
         chunk: bytes = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY_BYTES:
-            raise _BodyRefused(413, f"the request body is over {MAX_BODY_BYTES} bytes")
+            raise _BodyRefused(413, f"the request body is larger than {MAX_BODY_BYTES} bytes")
         parts.append(chunk)
         if not message.get("more_body", False):
             return b"".join(parts)

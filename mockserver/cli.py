@@ -24,6 +24,7 @@ import orjson
 from .app import API_PREFIX, EXTENSION, create_app
 from .config import ConfigError, MockConfig, builtin_config, key_table, load_config
 from .control import check_control_token
+from .entry import stop_requested
 from .kinds import KINDS
 from .limits import DEFAULT_MAX_CONNECTIONS
 from .notes import prime as prime_notes
@@ -179,6 +180,9 @@ def serve(
     from .control import is_loopback_host
     from .serving import serve as run_server
 
+    if stop_requested():  # stopped while the imports ran: nothing to serve
+        sys.exit(0)
+
     if enable_control and workers != 1:
         raise click.UsageError(
             "--enable-control keeps journal, faults and drift in one process: use --workers 1"
@@ -220,6 +224,8 @@ def serve(
         # it in a request's time, and its pages stay shared (A/B: 1.04x req/s, p99 -7%).
         gc.freeze()
 
+    if stop_requested():
+        sys.exit(0)
     run_server(
         app,
         host=host,

@@ -85,6 +85,7 @@ from .faults import (
     close_socket,
 )
 from .journal import Journal, JournalMiddleware
+from .limits import MAX_BODY_BYTES
 from .store import LedgerStore
 
 __all__ = [
@@ -103,7 +104,6 @@ __all__ = [
 
 CONTROL_PREFIX = "/__mock/"
 CONTROLS = "ledger_mock.controls"
-MAX_BODY_BYTES = 64 * 1024  # a fault or a drift setting is a few dozen bytes
 MAX_BODY_DEPTH = 8  # containers in a body (the object itself is one): settings are flat
 CONTROL_TOKEN_LENGTH = (16, 256)  # enough to resist guessing; short enough for a header
 _JSON = "application/json"

@@ -4,9 +4,13 @@
 ledgers, the bind) before gunicorn's arbiter takes over SIGINT and SIGTERM.
 A stop in that second used to print a ``KeyboardInterrupt`` traceback (Ctrl-C)
 or end the process by the signal (SIGTERM, status -15). Here the stop signals
-are taken first thing, before the heavy imports, and end ``serve`` with status
-0 until the arbiter installs its own handlers. The other commands keep
-Python's defaults (``export`` reports Ctrl-C as "aborted", status 130).
+are taken first thing, before the heavy imports, and only noted: raising from
+the handler could land inside a C extension's import and crash the
+interpreter at exit (seen: SIGSEGV). ``serve`` looks at the note at safe
+points (``stop_requested``) and exits 0, and once gunicorn's arbiter has its
+own handlers, a noted stop is handed to it as a SIGTERM (``mockserver.serving``).
+The other commands keep Python's defaults (``export`` reports Ctrl-C as
+"aborted", status 130).
 """
 
 from __future__ import annotations
@@ -15,11 +19,18 @@ import signal
 import sys
 from typing import Any
 
-__all__ = ["main"]
+__all__ = ["main", "stop_requested"]
+
+_noted: list[int] = []
 
 
-def _stopped_while_starting(signum: int, frame: Any) -> None:
-    raise SystemExit(0)  # nothing is served yet: nothing to finish
+def _note_stop(signum: int, frame: Any) -> None:
+    _noted.append(signum)
+
+
+def stop_requested() -> bool:
+    """Whether a stop signal came while ``serve`` was starting."""
+    return bool(_noted)
 
 
 def _command(argv: list[str]) -> str | None:
@@ -31,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     if _command(args) == "serve":
         for stop in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(stop, _stopped_while_starting)
+            signal.signal(stop, _note_stop)
     from .cli import main as cli_main
 
     cli_main(args)

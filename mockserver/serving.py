@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import resource
+import signal
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -28,6 +29,7 @@ from gunicorn.app.base import BaseApplication
 
 from .app import EXTENSION, PAGE_CACHE
 from .asgi import InLoopWsgi
+from .entry import stop_requested
 from .limits import DEFAULT_MAX_CONNECTIONS, IDLE_TIMEOUT
 from .protocol import ConnectionLimits
 from .rendering import item_cache_info
@@ -125,6 +127,8 @@ def serve(
     def when_ready(server: Any) -> None:
         bound_host, bound_port = server.LISTENERS[0].sock.getsockname()[:2]
         on_ready(bound_host, bound_port)
+        if stop_requested():  # came before the arbiter's own handlers: hand it over
+            os.kill(os.getpid(), signal.SIGTERM)
 
     address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     options: dict[str, Any] = {

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -347,3 +348,45 @@ def test_stops_at_random_moments_exit_0_without_a_traceback(flavour: tuple[str, 
 @pytest.mark.parametrize("seed", range(5))
 def test_many_stops_at_random_moments(flavour: tuple[str, ...], seed: int) -> None:
     _stop_at_random_moments(flavour, rounds=20, seed=seed)
+
+
+def _children(pid: int) -> list[int]:
+    """Direct child processes of ``pid`` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
+
+
+def test_a_killed_worker_is_replaced_and_the_server_keeps_serving() -> None:
+    """SIGKILL of one worker (the OOM killer's way) ends that worker, not the server."""
+    process, url = _start("--workers", "2")
+    try:
+        deadline = time.monotonic() + 15  # the address is printed before the workers fork
+        while len(workers := _children(process.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(workers) == 2, workers
+        os.kill(workers[0], signal.SIGKILL)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            current = _children(process.pid)
+            if len(current) == 2 and workers[0] not in current:
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError(f"the killed worker was not replaced: {_children(process.pid)}")
+        for _ in range(20):  # both workers answer (connections are spread between them)
+            response = requests.get(
+                f"{url}/me/billing/transactions",
+                headers={"Authorization": "Bearer bsk_test_docs", "Connection": "close"},
+                timeout=10,
+            )
+            assert response.status_code == 200
+        assert process.poll() is None
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    _exited_cleanly(process, timeout=30, what="SIGTERM after a worker was killed")
