@@ -131,15 +131,20 @@ STOPPABLE = pytest.mark.parametrize(
 )
 
 
-def _start(*args: str) -> tuple[subprocess.Popen[str], str]:
-    """``serve --port 0 ARGS`` in its own process group; the process and its first line."""
-    process = subprocess.Popen(
+def _spawn(*args: str) -> subprocess.Popen[str]:
+    """``serve --port 0 ARGS`` in its own process group, just started."""
+    return subprocess.Popen(
         [*SERVE, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
     )
+
+
+def _start(*args: str) -> tuple[subprocess.Popen[str], str]:
+    """``serve --port 0 ARGS`` in its own process group; the process and its first line."""
+    process = _spawn(*args)
     assert process.stdout is not None
     first_line = process.stdout.readline().strip()
     assert first_line.startswith("http://127.0.0.1:"), first_line
@@ -298,13 +303,7 @@ def _stop_at_random_moments(flavour: tuple[str, ...], *, rounds: int, seed: int)
         sig = rng.choice([signal.SIGTERM, signal.SIGINT])
         whole_group = rng.random() < 0.5
         moment = rng.uniform(0.1, 2.5)
-        process = subprocess.Popen(
-            [*SERVE, *flavour],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
+        process = _spawn(*flavour)
         stop_load = threading.Event()
         loader = threading.Thread(target=_hammer, args=(process, stop_load), daemon=True)
         loader.start()
