@@ -70,7 +70,7 @@ def _answer(store: LedgerSource, cache: _Cache, header: str | None, raw_query: s
     if account is None:
         return _unauthorized("unknown API key")
     key = (account, raw_query)
-    cacheable = cache.max_bytes > 0 and len(raw_query) <= MAX_KEY_LENGTH
+    cacheable = cache.active and len(raw_query) <= MAX_KEY_LENGTH
     if cacheable:
         kept = cache.get(key)
         if kept is not None:
@@ -214,8 +214,8 @@ def create_app(
     ``/__mock/`` control API (see ``mockserver.control``); ``control_token`` makes
     that API require ``Authorization: Bearer <control_token>`` (``ValueError``, in
     one line, for a token ``check_control_token`` refuses or without ``control``).
-    ``page_cache_bytes`` bounds the cache of whole answers (0 turns it off; drift
-    turns it off).
+    ``page_cache_bytes`` bounds the cache of whole answers (0 turns it off; it is
+    paused while pages drift).
     """
     if control_token is not None:  # before the store is built: a bad flag fails at once
         check_control_token(control_token)
@@ -227,7 +227,11 @@ def create_app(
     app.extensions[EXTENSION] = store
     mock = layers(journal=journal, faults=faults, drift=drift, control=control)
     source: LedgerSource = store if mock is None or mock.drift is None else mock.drift.bind(store)
-    cache: _Cache = ResponseCache(max_bytes=page_cache_bytes if source is store else 0)
+    drifting = None if mock is None or mock.drift is None else mock.drift
+    # Drift pauses the cache while it is on; with drift off the control server keeps it.
+    cache: _Cache = ResponseCache(
+        max_bytes=page_cache_bytes, paused=None if drifting is None else lambda: drifting.active
+    )
     app.extensions[PAGE_CACHE] = cache
     app.wsgi_app = _FastPath(app, source, cache, app.wsgi_app)  # type: ignore[method-assign]
     app.add_url_rule(

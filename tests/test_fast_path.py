@@ -17,6 +17,7 @@ import pytest
 from flask import Flask
 
 from mockserver.app import PAGE_CACHE, TRANSACTIONS_PATH, create_app
+from mockserver.control import controls
 from mockserver.pagecache import ResponseCache
 from mockserver.query import Query, select
 from mockserver.rendering import clear_item_cache, item_cache_info, render_entry, render_page
@@ -141,9 +142,22 @@ def test_unauthenticated_answers_never_fill_the_cache() -> None:
     assert cache.stats().entries == 0
 
 
-def test_drift_turns_the_page_cache_off() -> None:
+def test_the_page_cache_pauses_while_pages_drift() -> None:
+    """With the control layers but no drift, answers are kept; drifting ones never are."""
     app = create_app(control=True)
-    assert app.extensions[PAGE_CACHE].max_bytes == 0
+    cache: ResponseCache[Any, Any] = app.extensions[PAGE_CACHE]
+    drift = controls(app).drift
+    assert drift is not None
+    steady = _call(app, "GET", TRANSACTIONS_PATH, "page_size=5", "Bearer bsk_test_docs")
+    assert cache.active and cache.stats().entries == 1
+    drift.start(hold_back=3)
+    assert not cache.active
+    drifting = _call(app, "GET", TRANSACTIONS_PATH, "page_size=5", "Bearer bsk_test_docs")
+    assert drifting != steady  # the newest entries are held back, not the kept answer
+    assert cache.stats().entries == 1
+    drift.stop()
+    assert _call(app, "GET", TRANSACTIONS_PATH, "page_size=5", "Bearer bsk_test_docs") == steady
+    assert cache.stats().hits == 1
 
 
 def test_response_cache_rejects_a_negative_bound() -> None:
