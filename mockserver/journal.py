@@ -59,10 +59,25 @@ def key_fingerprint(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
-@lru_cache(maxsize=256)
-def _header_name(environ_name: str) -> str:
-    """``ACCEPT_ENCODING`` → ``Accept-Encoding`` (the same few names on every request)."""
-    return environ_name.replace("_", "-").title()
+_PLAIN, _CONTENT, _AUTHORIZATION, _SECRET = range(4)
+
+
+@lru_cache(maxsize=512)
+def _journal_header(environ_key: str) -> tuple[str, int] | None:
+    """``HTTP_ACCEPT_ENCODING`` → (``Accept-Encoding``, how it is kept); ``None``: not a header.
+
+    Cached: the same few keys come on every request, and this runs for each key
+    of each request's environ.
+    """
+    if environ_key.startswith("HTTP_"):
+        header = environ_key[5:].replace("_", "-").title()
+    elif environ_key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        return environ_key.replace("_", "-").title(), _CONTENT
+    else:
+        return None
+    if header == "Authorization":
+        return header, _AUTHORIZATION
+    return header, _SECRET if is_secret_header(header) else _PLAIN
 
 
 # index, method, path, query string, headers, status, fault, key id, latency
@@ -86,6 +101,7 @@ def _entry(row: _Row) -> JournalEntry:
     )
 
 
+@lru_cache(maxsize=256)
 def is_secret_header(name: str) -> bool:
     """Whether the journal redacts a header (``Authorization``, ``Cookie``, ``X-Api-Key``, ...)."""
     lowered = name.lower()
@@ -229,15 +245,13 @@ class Journal:
         headers: list[tuple[str, str]] = []
         key_id = None
         for name, value in environ.items():
-            if name.startswith("HTTP_"):
-                header = _header_name(name[5:])
-            elif name in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
-                header = _header_name(name)
-            else:
+            spec = _journal_header(name)
+            if spec is None or (spec[1] == _CONTENT and not value):
                 continue
-            if header == "Authorization":
+            header, treatment = spec
+            if treatment == _AUTHORIZATION:
                 value, key_id = _redact(str(value))
-            elif is_secret_header(header):
+            elif treatment == _SECRET:
                 value = _REDACTED if value else value
             headers.append((header, str(value)))
         method = str(environ.get("REQUEST_METHOD", "GET"))
