@@ -126,6 +126,33 @@ class InLoopWsgi:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # lifespan is off and WebSockets are not served
             return
+        started = False
+
+        async def tracked_send(message: dict[str, Any]) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await self._answer(scope, receive, tracked_send)
+        except asyncio.CancelledError:
+            # The server stopped past its grace period while this request waited (a
+            # latency fault, a body, a first-use ledger): say so, in JSON, and close.
+            if not started:
+                message = "the mock is shutting down: retry"
+                await _send_error(send, 503, message, close=True, error_type="api_error")
+        except Exception:
+            sys.stderr.write("ledger-mock: unexpected error while answering a request\n")
+            if not started:
+                await _send_error(
+                    send,
+                    500,
+                    "internal error in the mock (please report it)",
+                    close=True,
+                    error_type="api_error",
+                )
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
         environ = _environ(scope)
         if self.needs_build is not None:
             build = self.needs_build(environ)
@@ -226,8 +253,15 @@ async def _read_body(environ: dict[str, Any], receive: Receive) -> bytes:
             return b"".join(parts)
 
 
-async def _send_error(send: Send, status: int, message: str, *, close: bool) -> None:
-    body = error_body("invalid_request_error", message)
+async def _send_error(
+    send: Send,
+    status: int,
+    message: str,
+    *,
+    close: bool,
+    error_type: str = "invalid_request_error",
+) -> None:
+    body = error_body(error_type, message)
     headers = _json_headers(body)
     if close:  # the rest of an unread body is still on the connection
         headers.append((b"Connection", b"close"))

@@ -14,6 +14,8 @@ __all__ = [
     "IDLE_TIMEOUT",
     "MAX_BODY_BYTES",
     "MAX_HEAD_BYTES",
+    "MAX_PIPELINE",
+    "WRITE_STALL_TIMEOUT",
 ]
 
 HEAD_TIMEOUT = 10.0  # seconds from a request's first byte to the end of its headers (else 408)
@@ -22,4 +24,6 @@ CLOSE_GRACE = 2.0  # seconds a closing connection may take to flush before it is
 MAX_HEAD_BYTES = 1 << 20  # request line and headers together (else 431)
 MAX_BODY_BYTES = 64 * 1024  # a control request's body (else 413); the API's bodies are small
 BODY_TIMEOUT = 10.0  # seconds for a control request's body to arrive whole (else 408)
+WRITE_STALL_TIMEOUT = 10.0  # seconds a peer may leave our answers unread (then aborted)
+MAX_PIPELINE = 64  # requests a connection may send ahead of their answers (else 400)
 DEFAULT_MAX_CONNECTIONS = 4096  # open connections per worker (the longest idle make room)

@@ -33,6 +33,7 @@ out in one socket write.
 from __future__ import annotations
 
 import asyncio
+import re
 import weakref
 from collections import OrderedDict
 from typing import Any, ClassVar, cast
@@ -41,7 +42,15 @@ import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from .errors import error_body
-from .limits import CLOSE_GRACE, DEFAULT_MAX_CONNECTIONS, HEAD_TIMEOUT, IDLE_TIMEOUT, MAX_HEAD_BYTES
+from .limits import (
+    CLOSE_GRACE,
+    DEFAULT_MAX_CONNECTIONS,
+    HEAD_TIMEOUT,
+    IDLE_TIMEOUT,
+    MAX_HEAD_BYTES,
+    MAX_PIPELINE,
+    WRITE_STALL_TIMEOUT,
+)
 
 __all__ = [
     "BODY_INCOMPLETE_KEY",
@@ -58,6 +67,10 @@ CYCLE_KEY = "ledger_mock.cycle"
 # Set in the scope when the request's body can never arrive whole (bad chunk, early end).
 BODY_INCOMPLETE_KEY = "ledger_mock.body_incomplete"
 _MAX_BLANK_BYTES = 8
+# llhttp reads "RTSP/1.0" as version 1.0 of HTTP: such a request line is refused here.
+_RTSP_LINE = re.compile(rb"(?:^|\n)[!-~]+ +[^ \r\n]+ +RTSP/")
+_INTERIM = b"HTTP/1.1 100 "
+_FEED_SLICE = 4096  # bytes parsed at a time, so the queue of pipelined requests stays bounded
 
 
 _REASONS = {
@@ -100,6 +113,11 @@ class _CoalescingTransport:
         self._pending: list[bytes] = []
 
     def write(self, data: bytes) -> None:
+        if data.startswith(_INTERIM):  # "100 Continue": the client waits for it to send a body
+            self.flush()
+            if not self._transport.is_closing():
+                self._transport.write(data)
+            return
         self._pending.append(data)
 
     def flush(self) -> None:
@@ -142,6 +160,10 @@ class JsonHttpToolsProtocol(HttpToolsProtocol):
     _head_timer: asyncio.TimerHandle | None = None
     _lost = False
     _eof = False  # the peer closed its side: answer what it sent, then close
+    _in_message = False  # between a request's first byte and its end (body included)
+    _divert = 0  # bytes of an Upgrade request's body still to come (llhttp stops before it)
+    _backlog = b""  # bytes received but not parsed while MAX_PIPELINE requests wait
+    _write_stall: asyncio.TimerHandle | None = None
     _blank_bytes = 0  # line ends before any request (RFC 9112 lets a server skip a few)
 
     # Connection life
@@ -159,6 +181,9 @@ class JsonHttpToolsProtocol(HttpToolsProtocol):
         self._lost = True
         _RECENT.pop(self, None)
         self._cancel_head_timer()
+        if self._write_stall is not None:
+            self._write_stall.cancel()
+            self._write_stall = None
         self._unset_keepalive_if_required()
         super().connection_lost(exc)
 
@@ -199,6 +224,18 @@ class JsonHttpToolsProtocol(HttpToolsProtocol):
         if not self._lost:
             self.transport.abort()
 
+    def pause_writing(self) -> None:
+        """The peer stopped reading: it has ``WRITE_STALL_TIMEOUT`` to start again."""
+        super().pause_writing()
+        if self._write_stall is None:
+            self._write_stall = self.loop.call_later(WRITE_STALL_TIMEOUT, self.transport.abort)
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        if self._write_stall is not None:
+            self._write_stall.cancel()
+            self._write_stall = None
+
     def _cancel_head_timer(self) -> None:
         if self._head_timer is not None:
             self._head_timer.cancel()
@@ -216,30 +253,89 @@ class JsonHttpToolsProtocol(HttpToolsProtocol):
         """Feed the parser; refuse what is not HTTP/1.x, each refusal after earlier answers."""
         if self._pending_refusal is not None or self.transport.is_closing():
             return
+        if self._backlog:  # parsing is held until the queued requests are answered
+            self._backlog += data
+            if len(self._backlog) > MAX_HEAD_BYTES:
+                self._refuse(_Refusal(400, "malformed HTTP request: too much sent unanswered"))
+            return
+        self._feed(data)
+
+    def _feed(self, data: bytes) -> None:
+        if self._divert:
+            data = self._take_body(data)
+            if not data:
+                return
+        if b"RTSP/" in data and _RTSP_LINE.search(data):
+            self._refuse(_Refusal(400, "malformed HTTP request: RTSP is not served"))
+            return
+        whole = data
         began_before = self._head_pending
         self._began_here = False
-        while True:
+        while data:
+            if len(self.pipeline) >= MAX_PIPELINE:
+                # Parse no further ahead: the rest waits (reading paused) until the
+                # queue drains, so one connection never queues thousands of requests.
+                self._backlog = data
+                self.flow.pause_reading()
+                return
+            piece, data = data[:_FEED_SLICE], data[_FEED_SLICE:]
             try:
-                self.parser.feed_data(data)
+                self.parser.feed_data(piece)
             except httptools.HttpParserUpgrade as upgrade:
-                # Nothing is upgraded here: answer as plain HTTP and parse what follows.
-                offset = upgrade.args[0] if upgrade.args else len(data)
-                data = data[offset:]
-                if data:
-                    continue
+                # Nothing is upgraded here: answer as plain HTTP and parse what follows,
+                # past the request's own body (llhttp stops before it).
+                offset = upgrade.args[0] if upgrade.args else len(piece)
+                data = piece[offset:] + data
+                cut = self._expect_upgrade_body()
+                if cut is not None:
+                    self._refuse(cut)
+                    return
+                if self._divert:
+                    data = self._take_body(data)
             except httptools.HttpParserError as error:
                 refusal = error.__context__
                 if not isinstance(refusal, _Refusal):
                     refusal = _Refusal(400, "malformed HTTP request: bad request")
                 self._refuse(refusal)
                 return
-            break
         if self._head_pending:
-            self._check_pending_head(data, continued=began_before and not self._began_here)
-        elif not self._began_here and not data.strip(b"\r\n"):
-            self._blank_bytes += len(data)
+            self._check_pending_head(whole, continued=began_before and not self._began_here)
+        elif not self._in_message and not self._began_here and not whole.strip(b"\r\n"):
+            self._blank_bytes += len(whole)
             if self._blank_bytes > _MAX_BLANK_BYTES:
                 self._refuse(_Refusal(400, "malformed HTTP request: line ends, no request"))
+
+    def _expect_upgrade_body(self) -> _Refusal | None:
+        """After an ``Upgrade`` request's head: its ``Content-Length`` bytes are its body.
+
+        llhttp hands back the bytes after the head as another protocol's; read as
+        requests, a body would be smuggled in as a request of its own. A chunked
+        body there is refused rather than decoded by hand.
+        """
+        lengths = [value for name, value in self.headers if name == b"content-length"]
+        if any(name == b"transfer-encoding" for name, _ in self.headers):
+            return _Refusal(400, "malformed HTTP request: a chunked body with Upgrade")
+        length = int(lengths[0]) if lengths and lengths[0].strip().isdigit() else 0
+        cycle = self.cycle
+        if length > 0 and cycle is not None:
+            self._divert = length
+            cycle.more_body = True
+            self._in_message = True
+        return None
+
+    def _take_body(self, data: bytes) -> bytes:
+        """The diverted body's bytes go to its request; what follows them is returned."""
+        part, rest = data[: self._divert], data[self._divert :]
+        self._divert -= len(part)
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete:
+            cycle.body += part
+            if not self._divert:
+                cycle.more_body = False
+            cycle.message_event.set()
+        if not self._divert:
+            self._in_message = False
+        return rest
 
     def eof_received(self) -> bool | None:  # type: ignore[override]
         """The peer is done sending: answer what it sent whole, refuse what it cut short.
@@ -331,6 +427,7 @@ class JsonHttpToolsProtocol(HttpToolsProtocol):
         self._head_buf = b""
         self._head_bytes = 0
         self._blank_bytes = 0
+        self._in_message = True
         if self in _RECENT:
             _RECENT.move_to_end(self)
 
@@ -348,11 +445,23 @@ class JsonHttpToolsProtocol(HttpToolsProtocol):
         if self.expose_cycle:
             self.scope[CYCLE_KEY] = weakref.ref(self.cycle)  # type: ignore[literal-required]
 
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._in_message = False
+        self._blank_bytes = 0
+
     def on_response_complete(self) -> None:
         cast(_CoalescingTransport, self.transport).flush()
         super().on_response_complete()
         if self.transport.is_closing():
             return
+        if self._backlog and len(self.pipeline) <= MAX_PIPELINE // 2:
+            held, self._backlog = self._backlog, b""
+            self._feed(held)
+            if self.transport.is_closing():
+                return
+        if self.pipeline or self._backlog:  # uvicorn resumed reading: not yet
+            self.flow.pause_reading()
         refusal = self._pending_refusal
         if refusal is not None and not self._busy():
             self._answer_and_close(refusal.status, refusal.message)
@@ -376,7 +485,7 @@ def _request_line_verdict(buffer: bytes, url: bytes) -> bool | None:
     at = buffer.rfind(needle)
     while at >= 0:
         start = buffer.rfind(b"\n", 0, at) + 1
-        method = buffer[start:at]
+        method = buffer[start:at].rstrip(b" ")
         if method and b" " not in method and b":" not in method:
             follows = buffer[at + len(needle) : at + len(needle) + 1]
             if not follows:

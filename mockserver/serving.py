@@ -112,7 +112,10 @@ def _builder(store: LedgerStore) -> Callable[[dict[str, Any]], Callable[[], obje
         header = environ.get("HTTP_AUTHORIZATION")
         if not header:
             return None
-        account = store.unbuilt_account(header.rsplit(None, 1)[-1])
+        parts = header.split()
+        if len(parts) != 2:  # not "Bearer <key>": the app answers 401 without a ledger
+            return None
+        account = store.unbuilt_account(parts[1])
         if account is None:
             return None
         return lambda: store.ledger(account)
