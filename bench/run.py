@@ -317,7 +317,8 @@ def raw_app(workers: int, env: dict[str, str]) -> Server:
     """``bench/targets.py``'s raw app on serve's own worker class, under gunicorn's arbiter."""
     port = free_port()
     command = [
-        str(BIN / "gunicorn"), "-w", str(workers), "-k", "mockserver.worker.JsonUvicornWorker",
+        str(BIN / "gunicorn"), "-w", str(workers),
+        "-k", "mockserver.server.worker.JsonUvicornWorker",
         "--preload", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
         "--chdir", str(BENCH), "targets:raw_asgi",
     ]
@@ -410,7 +411,7 @@ def wiremock(workdir: Path, body: Path, jar: str | None) -> Server | None:
 
 
 def fixed_body() -> bytes:
-    from mockserver.app import create_app
+    from mockserver import create_app
 
     client = create_app().test_client()
     response = client.get(f"{PATH}?{FIXED_QUERY}", headers={"Authorization": f"Bearer {FIXED_KEY}"})
@@ -610,12 +611,12 @@ def targets_report(mixed: Measured, baselines: dict[str, float]) -> str:
 
 
 def cmd_scale(args: argparse.Namespace, workdir: Path) -> None:
-    from mockserver.generation import generate_ledger
-    from mockserver.params import parse_query
-    from mockserver.query import select
-    from mockserver.rendering import clear_item_cache, render_page
-    from mockserver.scenarios import Scenario
-    from mockserver.timestamps import parse_instant
+    from mockserver.core.generation import generate_ledger
+    from mockserver.core.query import select
+    from mockserver.core.rendering import item_cache, render_page
+    from mockserver.core.scenarios import Scenario
+    from mockserver.core.timestamps import parse_instant
+    from mockserver.http.params import parse_query
 
     now = int(parse_instant("2026-06-01T00:00:00Z"))
     generate_ledger(Scenario(name="realistic", size=10), seed=1, account="warm", now=now)
@@ -632,14 +633,15 @@ def cmd_scale(args: argparse.Namespace, workdir: Path) -> None:
                                      account="bench", now=now)
             times.append(time.perf_counter() - started)
         cold, warm_ = [], []
+        items = item_cache()
         for text in queries:
             query = parse_query(text)
             samples = []
             for _ in range(args.samples):
-                clear_item_cache()
+                items.cache_clear()
                 started = time.perf_counter()
                 render_page(ledger, select(ledger, query), page=query.page,
-                            page_size=query.page_size)
+                            page_size=query.page_size, items=items)
                 samples.append(time.perf_counter() - started)
             cold.append(statistics.median(samples) * 1e6)
             samples = []
@@ -647,7 +649,7 @@ def cmd_scale(args: argparse.Namespace, workdir: Path) -> None:
                 started = time.perf_counter()
                 parsed = parse_query(text)
                 render_page(ledger, select(ledger, parsed), page=parsed.page,
-                            page_size=parsed.page_size)
+                            page_size=parsed.page_size, items=items)
                 samples.append(time.perf_counter() - started)
             warm_.append(statistics.median(samples) * 1e6)
         rows.append([f"10^{exponent}", f"{statistics.median(times):.3f}",

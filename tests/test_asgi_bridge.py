@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from mockserver.app import create_app
-from mockserver.asgi import InLoopWsgi
+from mockserver import create_app
+from mockserver.server.asgi import InLoopWsgi
 
 Message = dict[str, Any]
 

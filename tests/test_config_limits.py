@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from mockserver import MockConfig, builtin_config, get_scenario, load_config
-from mockserver.config import MAX_CONFIG_BYTES, MAX_TOTAL_ENTRIES, AccountSpec, ConfigError
+from mockserver.core.config import MAX_CONFIG_BYTES, MAX_TOTAL_ENTRIES, AccountSpec, ConfigError
 
 DEEP = 50_000
 

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from mockserver.limits import HEAD_TIMEOUT
+from mockserver.http.limits import HEAD_TIMEOUT
 from tests.servers import running_mock
 
 PATH = "/api/v1/me/billing/transactions"

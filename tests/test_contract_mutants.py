@@ -19,8 +19,8 @@ import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from contract_tests import Report, Status, run_check
-from mockserver.app import create_app
-from mockserver.config import builtin_config
+from mockserver import create_app
+from mockserver.core.config import builtin_config
 
 Environ = dict[str, Any]
 Headers = list[tuple[str, str]]

@@ -6,7 +6,7 @@ import orjson
 import pytest
 from flask.testing import FlaskClient
 
-from mockserver.scenarios import DOCS_EXAMPLE_ITEMS
+from mockserver.core.scenarios import DOCS_EXAMPLE_ITEMS
 from tests.conftest import TRANSACTIONS, bearer
 from tests.docs_page import ORIGINAL_PAGE, SEED_PAGE, docs_example_body
 

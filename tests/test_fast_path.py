@@ -16,11 +16,13 @@ import orjson
 import pytest
 from flask import Flask
 
-from mockserver.app import PAGE_CACHE, TRANSACTIONS_PATH, create_app
-from mockserver.pagecache import ResponseCache
-from mockserver.query import Query, select
-from mockserver.rendering import clear_item_cache, item_cache_info, render_entry, render_page
-from mockserver.store import LedgerStore
+from mockserver import create_app, ledger_store, read_result
+from mockserver.core.query import Query, select
+from mockserver.core.rendering import render_entry, render_page
+from mockserver.core.store import LedgerStore
+from mockserver.http.app import PAGE_CACHE
+from mockserver.http.pagecache import ResponseCache
+from mockserver.http.paths import TRANSACTIONS_PATH
 
 KEYS = ("bsk_test_default", "bsk_test_docs", "bsk_test_empty", "bsk_test_ties")
 REQUESTS: list[tuple[str, str, str, str | None]] = [
@@ -80,12 +82,7 @@ def _call(app: Flask, method: str, path: str, query: str, auth: str | None) -> t
         seen["status"], seen["headers"] = status, list(headers)
 
     result: Iterable[bytes] = app(environ, start_response)  # type: ignore[arg-type]
-    try:
-        body = b"".join(result)
-    finally:
-        close = getattr(result, "close", None)
-        if close is not None:
-            close()
+    body = read_result(result)
     return seen["status"], seen["headers"], body
 
 
@@ -153,11 +150,10 @@ def test_response_cache_rejects_a_negative_bound() -> None:
 
 @pytest.mark.parametrize("key", KEYS)
 def test_render_page_is_orjson_of_the_page_object(key: str) -> None:
-    store = LedgerStore(create_app().extensions["ledger_mock"].config)
+    store = LedgerStore(ledger_store(create_app()).config)
     _, account = store.key_status(key)
     assert account is not None
     ledger = store.ledger(account)
-    clear_item_cache()
     for page, page_size, kind in [(1, 50, None), (2, 7, "refund"), (1, 200, None), (9, 1, "topup")]:
         selection = select(ledger, Query(page=page, page_size=page_size, kind=kind))
         items = [render_entry(ledger, int(p)) for p in selection.positions]
@@ -165,6 +161,29 @@ def test_render_page_is_orjson_of_the_page_object(key: str) -> None:
             {"items": items, "total": selection.total, "page": page, "page_size": page_size}
         )
         assert render_page(ledger, selection, page=page, page_size=page_size) == expected
-        assert render_page(ledger, selection, page=page, page_size=page_size) == expected
-    info = item_cache_info()
+        for _ in range(2):
+            cached = render_page(
+                ledger, selection, page=page, page_size=page_size, items=store.render_item
+            )
+            assert cached == expected
+    info = store.item_cache_info()
     assert info.hits >= info.misses or len(ledger) == 0
+
+
+def test_rendered_items_die_with_their_app() -> None:
+    """The item cache is the store's: apps built and dropped leave nothing alive."""
+    import gc
+    import weakref
+
+    stores = []
+    for _ in range(3):
+        app = create_app(page_cache_bytes=0)
+        client = app.test_client()
+        response = client.get(TRANSACTIONS_PATH, headers={"Authorization": "Bearer bsk_test_docs"})
+        assert response.status_code == 200
+        store = ledger_store(app)
+        assert store.item_cache_info().size > 0
+        stores.append(weakref.ref(store))
+        del app, client, response, store
+    gc.collect()
+    assert [ref() for ref in stores] == [None, None, None]

@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockserver import generate_ledger, get_scenario, render_entry
-from mockserver.kinds import ADMIN_KINDS, CREDIT_KINDS, PLAN_PRICES_CENTS
-from mockserver.ledger import Ledger
-from mockserver.timestamps import parse_instant
+from mockserver.core.kinds import ADMIN_KINDS, CREDIT_KINDS, PLAN_PRICES_CENTS
+from mockserver.core.ledger import Ledger
+from mockserver.core.timestamps import parse_instant
 
 NOW = int(parse_instant("2026-06-01T00:00:00Z"))
 CREATED_AT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z", re.ASCII)

@@ -16,13 +16,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from mockserver.limits import HEAD_TIMEOUT as HEADER_TIMEOUT
-from mockserver.limits import IDLE_TIMEOUT
+from mockserver.http.limits import HEAD_TIMEOUT as HEADER_TIMEOUT
+from mockserver.http.limits import IDLE_TIMEOUT
 from tests import hostile
 from tests.servers import running_mock
 
 # The server's promises (a head within HEADER_TIMEOUT, idle sockets closed after
-# IDLE_TIMEOUT) come from mockserver.limits, the one place the server reads them.
+# IDLE_TIMEOUT) come from mockserver.http.limits, the one place the server reads them.
 GRACE = 1.5  # s of slack on either timeout (scheduling, a loaded CI machine)
 
 CASE_DEADLINE = 2.0  # s a catalogue case waits for its answer (a good server: milliseconds)

@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockserver import Query, generate_ledger, get_scenario, render_entry, select
-from mockserver.kinds import KINDS
-from mockserver.ledger import Ledger
-from mockserver.timestamps import format_utc, parse_instant
+from mockserver.core.kinds import KINDS
+from mockserver.core.ledger import Ledger
+from mockserver.core.timestamps import format_utc, parse_instant
 from tests.conftest import TRANSACTIONS, bearer
 from tests.reference import reference_page
 

@@ -4,7 +4,7 @@ from fractions import Fraction
 
 import pytest
 
-from mockserver.timestamps import TimestampError, format_utc, parse_instant
+from mockserver.core.timestamps import TimestampError, format_utc, parse_instant
 
 MAY_21 = 1779321600  # 2026-05-21T00:00:00Z
 

@@ -21,7 +21,7 @@ from flask.testing import FlaskClient
 from ledger_fixtures import LedgerMock, LedgerServer
 
 from mockserver import builtin_config, controls, create_app
-from mockserver.control import (
+from mockserver.testing.control import (
     CONTROL_TOKEN_LENGTH,
     MAX_BODY_BYTES,
     check_control_token,
@@ -175,7 +175,7 @@ def test_the_comparison_is_constant_time(
         compared.append((a, b))
         return compare(a, b)
 
-    monkeypatch.setattr("mockserver.control.hmac.compare_digest", spy)
+    monkeypatch.setattr("mockserver.testing.control.hmac.compare_digest", spy)
     assert client.get("/__mock/keys", headers=_bearer(TOKEN)).status_code == 200
     assert client.get("/__mock/keys", headers=_bearer("x" * 20)).status_code == 401
     assert compared == [(TOKEN.encode(), TOKEN.encode()), (b"x" * 20, TOKEN.encode())]

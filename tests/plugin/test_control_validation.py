@@ -26,10 +26,10 @@ from flask.testing import FlaskClient
 from ledger_fixtures import LedgerMock, LedgerServer
 
 from mockserver import LedgerMockError, MockConfig, create_app
-from mockserver.config import key_table
-from mockserver.control import MAX_BODY_BYTES
-from mockserver.drift import DriftError
-from mockserver.faults import (
+from mockserver.core.config import key_table
+from mockserver.testing.control import MAX_BODY_BYTES
+from mockserver.testing.drift import DriftError
+from mockserver.testing.faults import (
     DEFER_LATENCY_KEY,
     LATENCY_ENVIRON_KEY,
     MAX_FAULTS,
@@ -196,7 +196,7 @@ def test_a_mock_without_keys_says_so() -> None:
 
 
 def test_journal_is_bounded_and_counts_what_it_dropped() -> None:
-    from mockserver.journal import Journal
+    from mockserver.testing.journal import Journal
 
     journal = Journal(max_entries=3)
     app = create_app(journal=journal, control=True)
@@ -527,7 +527,7 @@ def test_deferred_latency_is_added_to_the_environ_not_slept(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     slept: list[float] = []
-    monkeypatch.setattr("mockserver.faults.time.sleep", slept.append)
+    monkeypatch.setattr("mockserver.testing.faults.time.sleep", slept.append)
     faults = Faults()
     faults.inject("latency", delay=300)
     faults.inject("latency", delay=200.5, nth=1)

@@ -9,7 +9,7 @@ import pytest
 import requests
 from ledger_fixtures import LedgerMock, LedgerServer
 
-from mockserver.drift import Drift, DriftError
+from mockserver.testing.drift import Drift, DriftError
 
 
 def naive_export(base_url: str, key: str) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ import pytest
 import requests
 from ledger_fixtures import LedgerServer
 
-from mockserver.faults import Fault, FaultError, Faults
+from mockserver.testing.faults import Fault, FaultError, Faults
 
 
 def _get(server: LedgerServer) -> requests.Response:

@@ -8,7 +8,9 @@ of a two-decimal value is that value's two-decimal text).
 Serving speed: each entry's JSON is rendered once and kept in a bounded LRU
 (the data is a pure function of the configuration, so a cached item is the item),
 and a page is the items' bytes joined, byte-identical to ``orjson.dumps`` of the
-whole page object. ``item_cache_info()`` reports the hit rate.
+whole page object. The LRU belongs to whoever serves (``item_cache()``; each
+``LedgerStore`` holds one), so it dies with its app; ``cache_info()`` on it
+reports the hit rate.
 """
 
 from __future__ import annotations
@@ -16,27 +18,30 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import time
-from typing import Any, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple, Protocol
 
 import orjson
 
 from .kinds import ADMIN_KINDS, KINDS, MODELS, PLAN_PRICES_CENTS, Variant, kind_code
 from .ledger import Ledger
-from .notes import admin_note
+from .notes import account_actors, admin_note
 from .query import Selection
 from .seeding import base36_13, base62_11, mix64
 from .timestamps import format_utc
 
 __all__ = [
     "ITEM_CACHE_SIZE",
-    "clear_item_cache",
-    "item_cache_info",
+    "CacheInfo",
+    "ItemCache",
+    "cache_info",
+    "item_cache",
     "render_entry",
     "render_item",
     "render_page",
 ]
 
-ITEM_CACHE_SIZE = 65_536  # rendered entries (~200 B each) kept per process
+ITEM_CACHE_SIZE = 65_536  # rendered entries (~200 B each) kept per store
 
 _PLAN_BY_PRICE = {-price: plan for plan, price in PLAN_PRICES_CENTS.items()}
 
@@ -79,7 +84,7 @@ def _source(
             "model": MODELS[mix64(position, seed ^ _MODEL) % len(MODELS)],
         }
     if variant in (Variant.ADMIN_CREDIT, Variant.ADMIN_DEBIT):
-        actors = ledger.profile.actors
+        actors = account_actors(seed)
         return {"actor": actors[mix64(position, seed ^ _ACTOR) % len(actors)]}
     start = _dt.date(1970, 1, 1) + _dt.timedelta(seconds=created)
     end_year, end_month = (
@@ -120,7 +125,7 @@ def render_entry(ledger: Ledger, position: int) -> dict[str, Any]:
 
 
 class CacheInfo(NamedTuple):
-    """Hits and misses of the rendered-item cache (this process)."""
+    """Hits and misses of a rendered-item cache."""
 
     hits: int
     misses: int
@@ -128,29 +133,46 @@ class CacheInfo(NamedTuple):
     max_size: int
 
 
-@functools.lru_cache(maxsize=ITEM_CACHE_SIZE)
 def render_item(ledger: Ledger, position: int) -> bytes:
-    """``orjson.dumps(render_entry(ledger, position))``, rendered once per process."""
+    """``orjson.dumps(render_entry(ledger, position))``."""
     return orjson.dumps(render_entry(ledger, position))
 
 
-def item_cache_info() -> CacheInfo:
-    """How often ``render_item`` found the entry already rendered."""
-    info = render_item.cache_info()
+class ItemCache(Protocol):
+    """``render_item`` behind a bounded LRU (``functools.lru_cache``'s interface)."""
+
+    def __call__(self, ledger: Ledger, position: int) -> bytes: ...
+
+    def cache_info(self) -> Any: ...
+
+    def cache_clear(self) -> None: ...
+
+
+def item_cache(max_size: int = ITEM_CACHE_SIZE) -> ItemCache:
+    """A fresh LRU of rendered items, ``max_size`` entries at most (its owner's to keep)."""
+    cached: ItemCache = functools.lru_cache(maxsize=max_size)(render_item)
+    return cached
+
+
+def cache_info(cache: ItemCache) -> CacheInfo:
+    """How often ``cache`` found the entry already rendered."""
+    info = cache.cache_info()
     return CacheInfo(info.hits, info.misses, info.currsize, info.maxsize or 0)
 
 
-def clear_item_cache() -> None:
-    """Forget every rendered item (and the counters)."""
-    render_item.cache_clear()
-
-
-def render_page(ledger: Ledger, selection: Selection, *, page: int, page_size: int) -> bytes:
-    """The response body of one page, as bytes.
+def render_page(
+    ledger: Ledger,
+    selection: Selection,
+    *,
+    page: int,
+    page_size: int,
+    items: Callable[[Ledger, int], bytes] = render_item,
+) -> bytes:
+    """The response body of one page, as bytes (each item from ``items``: an ``item_cache()``).
 
     Byte for byte ``orjson.dumps({"items": [...], "total", "page", "page_size"})``:
     orjson writes no whitespace, so the object is its parts joined.
     """
-    items = b",".join([render_item(ledger, position) for position in selection.positions.tolist()])
+    rendered = b",".join([items(ledger, position) for position in selection.positions.tolist()])
     tail = b'],"total":%d,"page":%d,"page_size":%d}' % (selection.total, page, page_size)
-    return b'{"items":[' + items + tail
+    return b'{"items":[' + rendered + tail

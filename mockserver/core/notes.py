@@ -16,7 +16,7 @@ from .seeding import derive_seed
 if TYPE_CHECKING:
     from faker import Faker
 
-__all__ = ["admin_note", "prime", "staff_emails"]
+__all__ = ["account_actors", "admin_note", "prime", "staff_emails"]
 
 _CREDIT_REASONS = (
     "failed {model} call burst",
@@ -55,6 +55,12 @@ def staff_emails(seed: int, *, count: int) -> tuple[str, ...]:
         fake.seed_instance(derive_seed(seed, "staff"))
         names = [(fake.first_name(), fake.last_name()) for _ in range(count)]
     return tuple(f"{first}.{last}@bytespike.ai".lower().replace(" ", "") for first, last in names)
+
+
+@functools.lru_cache(maxsize=1024)
+def account_actors(seed: int) -> tuple[str, ...]:
+    """Who may adjust an account (two shared addresses, two staff); a pure function of ``seed``."""
+    return ("ops@bytespike.ai", "billing@bytespike.ai", *staff_emails(seed, count=2))
 
 
 def admin_note(seed: int, position: int, *, credit: bool) -> str:

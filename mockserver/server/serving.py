@@ -4,7 +4,7 @@ gunicorn's arbiter forks the workers from a parent that has built the app
 (``preload_app``) and generated the smaller ledgers, so workers share them
 copy-on-write; it restarts a worker that dies (the OOM killer's SIGKILL ends
 one worker, not the server). Each worker runs uvicorn on uvloop with
-``mockserver.protocol``'s connections (``mockserver.worker``). The bound
+``mockserver.server.protocol``'s connections (``mockserver.server.worker``). The bound
 address is reported once the listening socket exists, which is what makes
 ``--port 0`` print the real port.
 
@@ -12,7 +12,7 @@ address is reported once the listening socket exists, which is what makes
 fault counter (``nth`` counts requests across the whole server) and drift are
 state of one process, and sharing them between forked workers would need a
 broker the mock does not have. Its faults never block the event loop
-(``mockserver.asgi``).
+(``mockserver.server.asgi``).
 """
 
 from __future__ import annotations
@@ -27,13 +27,12 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-from .app import EXTENSION, PAGE_CACHE
+from ..core.store import LedgerStore
+from ..http.app import ledger_store, page_cache
+from ..http.limits import DEFAULT_MAX_CONNECTIONS, IDLE_TIMEOUT
 from .asgi import InLoopWsgi
-from .entry import stop_requested
-from .limits import DEFAULT_MAX_CONNECTIONS, IDLE_TIMEOUT
 from .protocol import ConnectionLimits
-from .rendering import item_cache_info
-from .store import LedgerStore
+from .stops import stop_requested
 
 __all__ = ["connection_cap", "serve"]
 
@@ -42,8 +41,8 @@ _FD_HEADROOM = 64  # descriptors a worker keeps for itself beyond its connection
 
 def _write_cache_stats(app: Flask) -> None:
     """One line per worker: how often the page and item caches answered."""
-    pages = app.extensions[PAGE_CACHE].stats()
-    items = item_cache_info()
+    pages = page_cache(app).stats()
+    items = ledger_store(app).item_cache_info()
     item_lookups = items.hits + items.misses
     sys.stderr.write(
         f"ledger-mock: cache stats pid={os.getpid()} "
@@ -116,11 +115,11 @@ def serve(
 
     ``control`` runs the control server's worker (faults may cut connections);
     ``max_connections`` caps each worker's open connections (see
-    ``mockserver.protocol``). With ``cache_stats`` each worker writes its cache
+    ``mockserver.server.protocol``). With ``cache_stats`` each worker writes its cache
     counters to stderr as it exits.
     """
     ConnectionLimits.max_connections = connection_cap(max_connections)
-    store: LedgerStore = app.extensions[EXTENSION]
+    store = ledger_store(app)
     served = InLoopWsgi(app, control=control, needs_build=_builder(store))
     worker = "ControlUvicornWorker" if control else "JsonUvicornWorker"
 
@@ -134,7 +133,7 @@ def serve(
     options: dict[str, Any] = {
         "bind": [address],
         "workers": workers,
-        "worker_class": f"mockserver.worker.{worker}",
+        "worker_class": f"mockserver.server.worker.{worker}",
         "preload_app": True,
         "when_ready": when_ready,
         "accesslog": None,

@@ -10,6 +10,8 @@ import datetime as _dt
 import re
 from fractions import Fraction
 
+from .errors import LedgerMockError
+
 __all__ = ["TimestampError", "format_utc", "parse_instant"]
 
 _EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
@@ -43,7 +45,7 @@ def _fraction(digits: str) -> Fraction:
     return value
 
 
-class TimestampError(ValueError):
+class TimestampError(LedgerMockError, ValueError):
     """The text is not a timestamp the contract accepts; the message says why."""
 
 

@@ -9,14 +9,16 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from enum import Enum
+from typing import Protocol
 
 from .config import AccountSpec, MockConfig
 from .generation import generate_ledger
 from .ledger import Ledger
+from .rendering import ITEM_CACHE_SIZE, CacheInfo, ItemCache, cache_info, item_cache
 from .scenarios import DOCS_EXAMPLE_ITEMS
 from .seeding import derive_seed
 
-__all__ = ["KeyStatus", "LedgerStore"]
+__all__ = ["KeyStatus", "LedgerSource", "LedgerStore"]
 
 _MIN_STRIDE = 64
 
@@ -27,6 +29,14 @@ class KeyStatus(Enum):
     ACTIVE = "active"
 
 
+class LedgerSource(Protocol):
+    """What the listing needs of a store (a store, or a view of one such as drift's)."""
+
+    def key_status(self, key: str) -> tuple[KeyStatus, str | None]: ...
+
+    def ledger(self, account: str) -> Ledger: ...
+
+
 @dataclass(frozen=True)
 class _Slot:
     spec: AccountSpec
@@ -34,10 +44,15 @@ class _Slot:
 
 
 class LedgerStore:
-    """The served data of one configuration; safe to share between threads."""
+    """The served data of one configuration; safe to share between threads.
 
-    def __init__(self, config: MockConfig) -> None:
+    It also holds the LRU of rendered items (``render_item``), so the rendered
+    bytes of an app die with it.
+    """
+
+    def __init__(self, config: MockConfig, *, item_cache_size: int = ITEM_CACHE_SIZE) -> None:
         self.config = config
+        self.render_item: ItemCache = item_cache(item_cache_size)
         names = sorted(account.name for account in config.accounts)
         self._stride = max(_MIN_STRIDE, 1 << (len(names) - 1).bit_length())
         shards = {name: shard for shard, name in enumerate(names)}
@@ -89,6 +104,10 @@ class LedgerStore:
                     reserved_ids=self._reserved,
                 )
         return self._ledgers[account]
+
+    def item_cache_info(self) -> CacheInfo:
+        """How often ``render_item`` found the entry already rendered."""
+        return cache_info(self.render_item)
 
     def warm(self, *, max_size: int | None = None) -> None:
         """Generate every ledger up front (those up to ``max_size`` entries if given)."""

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from .auth import is_token
-from .errors import LedgerMockError
+from .errors import LedgerMockError, unknown_setting
 from .kinds import PLAN_PRICES_CENTS
 from .scenarios import BUILTIN_SCENARIOS, Scenario, ScenarioError, get_scenario
 from .timestamps import TimestampError, parse_instant
+from .tokens import is_token
 
 __all__ = [
     "DEFAULT_NOW",
@@ -55,6 +55,8 @@ _ACCOUNT_NAME_RULE = "1-64 ASCII letters, digits, '_', '.' or '-'"
 _MAX_KEY_LENGTH = 200
 _KEY_RULE = f"1-{_MAX_KEY_LENGTH} ASCII letters, digits and -._~+/, optionally ending in '='"
 _SHOWN_CHARACTERS = 40
+_FILE_SETTINGS = frozenset({"seed", "now", "accounts"})
+_ACCOUNT_SETTINGS = frozenset({"scenario", "size", "plan", "span_days", "keys", "revoked_keys"})
 _EARLIEST_NOW = int(parse_instant("2000-01-01"))
 _LATEST_NOW = int(parse_instant("9000-01-01"))
 _DOCS_NEWEST_TEXT = "2026-05-21T14:08:11Z"
@@ -215,9 +217,9 @@ def _account(name: str, table: Any) -> AccountSpec:
         raise ConfigError(f"accounts.{_shown(name)}: {problem}")
     where = f"accounts.{name}"
     _expect(table, dict, where, "a table")
-    unknown = set(table) - {"scenario", "size", "plan", "span_days", "keys", "revoked_keys"}
-    if unknown:
-        raise ConfigError(f"{where}: unknown setting {_shown(sorted(unknown)[0])}")
+    unknown = unknown_setting(table, _ACCOUNT_SETTINGS)
+    if unknown is not None:
+        raise ConfigError(f"{where}: unknown setting {_shown(unknown)}")
     scenario_name = _expect(
         table.get("scenario", "realistic"), str, f"{where}.scenario", "a string"
     )
@@ -284,9 +286,9 @@ def _parse(path: Path, text: str) -> dict[str, Any]:
 def load_config(path: Path) -> MockConfig:
     """Read a TOML configuration file; any problem is one ``ConfigError`` line."""
     data = _parse(path, _read(path))
-    unknown = set(data) - {"seed", "now", "accounts"}
-    if unknown:
-        raise ConfigError(f"{path}: unknown setting {_shown(sorted(unknown)[0])}")
+    unknown = unknown_setting(data, _FILE_SETTINGS)
+    if unknown is not None:
+        raise ConfigError(f"{path}: unknown setting {_shown(unknown)}")
     seed = _expect(data.get("seed", DEFAULT_SEED), int, f"{path}: seed", "an integer")
     now_text = _expect(data.get("now", DEFAULT_NOW), str, f"{path}: now", "an RFC 3339 string")
     try:

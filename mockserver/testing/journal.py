@@ -22,12 +22,14 @@ import hashlib
 import math
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from .paths import TRANSACTIONS_PATH
+from ..core.errors import SettingError
+from ..http.paths import TRANSACTIONS_PATH
+from ..http.wsgi import Environ, StartResponse, WSGIApp
 
 __all__ = [
     "DEFAULT_MAX_ENTRIES",
@@ -42,14 +44,11 @@ __all__ = [
 
 FAULT_ENVIRON_KEY = "ledger_mock.fault"
 # Seconds of injected latency (float), set by the fault middleware whether it slept
-# them or left them to the server to wait out (see mockserver.faults.DEFER_LATENCY_KEY).
+# them or left them to the server to wait out (see mockserver.testing.faults.DEFER_LATENCY_KEY).
 LATENCY_ENVIRON_KEY = "ledger_mock.latency"
 DEFAULT_MAX_ENTRIES = 100_000
 _REDACTED = "[REDACTED]"
 _SECRET_WORDS = ("token", "secret", "key", "auth", "cookie", "password")
-
-StartResponse = Callable[..., Any]
-WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 def key_fingerprint(key: str) -> str:
@@ -161,7 +160,9 @@ class Journal:
 
     def __init__(self, *, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
         if isinstance(max_entries, bool) or not isinstance(max_entries, int) or max_entries < 1:
-            raise ValueError(f"max_entries must be an integer >= 1, got {max_entries!r}")
+            raise SettingError(
+                f"max_entries must be an integer >= 1, got {max_entries!r}", param="max_entries"
+            )
         self.max_entries = max_entries
         self._lock = threading.Lock()
         self._entries: deque[JournalEntry] = deque(maxlen=max_entries)
@@ -251,7 +252,7 @@ class Journal:
         ``last`` is ``ceil(total / page_size)`` (page 1 when ``total`` is 0).
         """
         if total < 0 or page_size < 1:
-            raise ValueError("total must be >= 0 and page_size >= 1")
+            raise SettingError("total must be >= 0 and page_size >= 1")
         requests = self.listing_requests()
         sizes = {entry.page_size for entry in requests}
         if sizes - {page_size}:
@@ -292,7 +293,7 @@ class JournalMiddleware:
         self.journal = journal
         self.skip_prefix = skip_prefix
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         if self.skip_prefix and str(environ.get("PATH_INFO", "")).startswith(self.skip_prefix):
             return self.app(environ, start_response)
         seen: list[int] = []

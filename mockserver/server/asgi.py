@@ -22,29 +22,30 @@ from __future__ import annotations
 import asyncio
 import io
 import sys
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from uvicorn.protocols.http.httptools_impl import HEADER_VALUE_RE, STATUS_LINE
 
-from .errors import error_body
-from .faults import DEFER_LATENCY_KEY, ConnectionDropped
-from .journal import FAULT_ENVIRON_KEY, LATENCY_ENVIRON_KEY
-from .limits import BODY_TIMEOUT, MAX_BODY_BYTES
+from ..core.errors import LedgerMockError
+from ..http.envelope import JSON, error_body, internal_error_body
+from ..http.limits import BODY_TIMEOUT, MAX_BODY_BYTES
+from ..http.wsgi import WSGIApp, read_result
+from ..testing.faults import DEFER_LATENCY_KEY, ConnectionDropped
+from ..testing.journal import FAULT_ENVIRON_KEY, LATENCY_ENVIRON_KEY
 from .protocol import BODY_INCOMPLETE_KEY, CYCLE_KEY, RAW_TARGET_KEY, JsonHttpToolsProtocol
-from .wsgi_result import read_result
 
-__all__ = ["InLoopWsgi", "JsonHttpToolsProtocol"]
+__all__ = ["InLoopWsgi", "JsonHttpToolsProtocol", "ServerError"]
 
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
-_INTERNAL_ERROR = error_body("api_error", "internal error in the mock (please report it)")
+_INTERNAL_ERROR = internal_error_body()
+_JSON = JSON.encode("ascii")
 _NO_INPUT = b""
 
 
@@ -95,7 +96,11 @@ def _environ(scope: Scope) -> dict[str, Any]:
     return environ
 
 
-class _BodyRefused(Exception):
+class ServerError(LedgerMockError):
+    """What the server refuses to send: an answer HTTP/1.1 cannot carry as the app gave it."""
+
+
+class _BodyRefused(LedgerMockError):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
@@ -114,7 +119,7 @@ class InLoopWsgi:
 
     def __init__(
         self,
-        app: WsgiApp,
+        app: WSGIApp,
         *,
         control: bool = False,
         needs_build: Callable[[dict[str, Any]], Callable[[], object] | None] | None = None,
@@ -189,7 +194,7 @@ class InLoopWsgi:
             names = _ENCODED_NAMES
             encoded = [(names.get(k) or _encode_name(k), _header_value(v)) for k, v in headers]
             if code not in STATUS_LINE:
-                raise ValueError(f"status {status!r} has no HTTP status line")
+                raise ServerError(f"status {status!r} has no HTTP status line")
         except ConnectionDropped:
             raise
         except Exception:
@@ -266,13 +271,13 @@ def _header_value(value: str) -> bytes:
     """Encoded; refused here (so the answer is the JSON 500) rather than by uvicorn mid-send."""
     encoded = value.encode("latin-1")
     if HEADER_VALUE_RE.search(encoded):
-        raise ValueError(f"header value {value!r} has control characters")
+        raise ServerError(f"header value {value!r} has control characters")
     return encoded
 
 
 def _no_write(data: bytes) -> None:
-    raise RuntimeError("the WSGI write() callable is not supported")
+    raise ServerError("the WSGI write() callable is not supported")
 
 
 def _json_headers(body: bytes) -> list[tuple[bytes, bytes]]:
-    return [(b"Content-Type", b"application/json"), (b"Content-Length", str(len(body)).encode())]
+    return [(b"Content-Type", _JSON), (b"Content-Length", str(len(body)).encode())]

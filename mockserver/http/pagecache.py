@@ -12,6 +12,8 @@ import threading
 from collections import OrderedDict
 from typing import Generic, NamedTuple, TypeVar
 
+from ..core.errors import SettingError
+
 __all__ = ["DEFAULT_PAGE_CACHE_BYTES", "MAX_KEY_LENGTH", "CacheStats", "ResponseCache"]
 
 DEFAULT_PAGE_CACHE_BYTES = 32 * 1024 * 1024
@@ -42,7 +44,7 @@ class ResponseCache(Generic[K, V]):
 
     def __init__(self, *, max_bytes: int) -> None:
         if max_bytes < 0:
-            raise ValueError(f"max_bytes must be >= 0, got {max_bytes}")
+            raise SettingError(f"max_bytes must be >= 0, got {max_bytes}", param="max_bytes")
         self.max_bytes = max_bytes
         self._entries: OrderedDict[K, tuple[V, int]] = OrderedDict()
         self._bytes = 0

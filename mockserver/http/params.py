@@ -9,29 +9,32 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 from urllib.parse import parse_qsl
 
-from .kinds import KINDS
-from .query import Query
-from .timestamps import TimestampError, parse_instant
+from ..core.errors import LedgerMockError
+from ..core.kinds import KINDS
+from ..core.query import Query
+from ..core.timestamps import TimestampError, parse_instant
+from .paths import MAX_PAGE, MAX_PAGE_SIZE
 
 __all__ = ["MAX_PAGE", "MAX_PAGE_SIZE", "ParamError", "parse_query"]
 
-MAX_PAGE = 2_147_483_647
-MAX_PAGE_SIZE = 200
 _ORDER = ("page", "page_size", "kind", "since", "until")
 _DIGITS = re.compile(r"[0-9]+", re.ASCII)
 
 
-@dataclass(frozen=True)
-class ParamError(Exception):
-    """The first bad parameter, in contract order, and what to do about it."""
+class ParamError(LedgerMockError, ValueError):
+    """The first bad parameter, in contract order (``param``), and what to do about it."""
 
-    param: str
-    message: str
+    def __init__(self, param: str, message: str) -> None:
+        super().__init__(param, message)
+        self.param = param
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.param}: {self.message}"
 
 
 def _integer(name: str, text: str, maximum: int) -> int:

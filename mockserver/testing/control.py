@@ -63,30 +63,31 @@ import ipaddress
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import IO, Any
 
 from flask import Blueprint, Flask, Response, request
 from werkzeug.wsgi import get_content_length
 
-from .auth import bearer_token, is_token
-from .config import key_table
+from ..core.config import key_table
+from ..core.errors import LedgerMockError, SettingError, unknown_setting
+from ..core.store import LedgerStore
+from ..http.auth import bearer_token, is_token
+from ..http.envelope import JSON, error_body, internal_error_body, json_headers
+from ..http.limits import MAX_BODY_BYTES
+from ..http.wsgi import Environ, StartResponse, WSGIApp
 from .drift import Drift, DriftError, check_accounts
-from .errors import error_body
 from .faults import (
     DEFER_CLOSE_KEY,
     ConnectionDropped,
     Fault,
-    FaultError,
     FaultLimitError,
     FaultMiddleware,
     Faults,
     close_socket,
 )
 from .journal import Journal, JournalMiddleware
-from .limits import MAX_BODY_BYTES
-from .store import LedgerStore
 
 __all__ = [
     "CONTROLS",
@@ -95,6 +96,7 @@ __all__ = [
     "MAX_BODY_BYTES",
     "MAX_BODY_DEPTH",
     "MockControls",
+    "NotInstrumentedError",
     "check_control_token",
     "controls",
     "install",
@@ -106,13 +108,10 @@ CONTROL_PREFIX = "/__mock/"
 CONTROLS = "ledger_mock.controls"
 MAX_BODY_DEPTH = 8  # containers in a body (the object itself is one): settings are flat
 CONTROL_TOKEN_LENGTH = (16, 256)  # enough to resist guessing; short enough for a header
-_JSON = "application/json"
+_DRIFT_SETTINGS = frozenset({"hold_back", "per_request", "accounts"})
 _WWW_AUTHENTICATE = 'Bearer realm="ledger-mock control"'
 _READ_CHUNK = 16 * 1024
 _log = logging.getLogger(__name__)
-
-StartResponse = Callable[..., Any]
-WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 @dataclass(frozen=True)
@@ -134,12 +133,16 @@ class MockControls:
             self.drift.stop()
 
 
+class NotInstrumentedError(LedgerMockError, LookupError):
+    """An app asked for its test layers has none."""
+
+
 def controls(app: Flask) -> MockControls:
-    """The test layers installed in ``app`` (``LookupError`` if none are)."""
+    """The test layers installed in ``app`` (``NotInstrumentedError`` if none are)."""
     try:
         found: MockControls = app.extensions[CONTROLS]
     except KeyError:
-        raise LookupError(
+        raise NotInstrumentedError(
             "this app has no test layers: create_app(..., journal=..., faults=...)"
         ) from None
     return found
@@ -148,11 +151,11 @@ def controls(app: Flask) -> MockControls:
 def _json(data: Any, status: int = 200) -> Response:
     import orjson
 
-    return Response(orjson.dumps(data), status=status, content_type=_JSON)
+    return Response(orjson.dumps(data), status=status, content_type=JSON)
 
 
 def check_control_token(token: object) -> str:
-    """``token`` if it can guard the control API, else ``ValueError`` (one line, for the CLI).
+    """``token`` if it can guard the control API, else ``SettingError`` (one line, for the CLI).
 
     16..256 characters of an RFC 6750 ``b64token`` (what ``Authorization: Bearer``
     can carry verbatim: ``A-Z a-z 0-9 - . _ ~ + /``, then optional ``=``), so no
@@ -161,7 +164,10 @@ def check_control_token(token: object) -> str:
     """
     low, high = CONTROL_TOKEN_LENGTH
     if not isinstance(token, str):
-        raise ValueError(f"the control token must be a string, not {type(token).__name__}")
+        raise SettingError(
+            f"the control token must be a string, not {type(token).__name__}",
+            param="control_token",
+        )
     if not low <= len(token) <= high or not is_token(token):
         if not token:
             found = "it is empty"
@@ -169,10 +175,11 @@ def check_control_token(token: object) -> str:
             found = f"it has {len(token)}"
         else:
             found = "it has others (whitespace, punctuation or non-ASCII)"
-        raise ValueError(
+        raise SettingError(
             f"the control token must be {low} to {high} characters of A-Z a-z 0-9 - . _ ~ + / "
             f"(then optional '=' padding); {found}; "
-            "e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            "e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))'",
+            param="control_token",
         )
     return token
 
@@ -197,7 +204,7 @@ def is_loopback_host(host: str) -> bool:
     return address.is_loopback
 
 
-class _Refused(Exception):
+class _Refused(LedgerMockError):
     """A control request refused before its settings are looked at (body, size)."""
 
     def __init__(self, message: str, *, status: int = 400, param: str | None = None) -> None:
@@ -207,10 +214,10 @@ class _Refused(Exception):
 
 
 def _error(status: int, error_type: str, message: str, param: str | None) -> Response:
-    return Response(error_body(error_type, message, param), status=status, content_type=_JSON)
+    return Response(error_body(error_type, message, param), status=status, content_type=JSON)
 
 
-def _bad(error: FaultError | DriftError) -> Response:
+def _bad(error: SettingError) -> Response:
     status = 409 if isinstance(error, FaultLimitError) else 400
     return _error(status, "invalid_request_error", str(error), error.param)
 
@@ -344,7 +351,7 @@ class _LastResort:
     def __init__(self, app: WSGIApp) -> None:
         self.app = app
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         started: list[bool] = []
 
         def tracking_start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
@@ -361,8 +368,8 @@ class _LastResort:
             raise
         except Exception:
             _log.exception("unexpected error in the mock's test layers")
-            body = error_body("api_error", "internal error in the mock (please report it)")
-            headers = [("Content-Type", _JSON), ("Content-Length", str(len(body)))]
+            body = internal_error_body()
+            headers = json_headers(body)
             # exc_info only to replace a status already set (the server re-raises if sent).
             start_response(
                 "500 INTERNAL SERVER ERROR", headers, sys.exc_info() if started else None
@@ -385,7 +392,7 @@ class _ControlGuard:
     def __repr__(self) -> str:  # never the token
         return f"<{type(self).__name__} token={'set' if self._token else 'none'}>"
 
-    def _unauthorized(self, environ: dict[str, Any]) -> str | None:
+    def _unauthorized(self, environ: Environ) -> str | None:
         """Why the request may not use the control API (``None``: it may)."""
         if self._token is None:
             return None
@@ -399,7 +406,7 @@ class _ControlGuard:
             return "wrong control token"
         return None
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         if not str(environ.get("PATH_INFO", "")).startswith(CONTROL_PREFIX):
             return self.app(environ, start_response)
         problem = self._unauthorized(environ)
@@ -419,8 +426,7 @@ def _blueprint(mock: MockControls, store: LedgerStore) -> Blueprint:
     journal, faults, drift = mock.journal, mock.faults, mock.drift
     assert journal is not None and faults is not None and drift is not None
     api = Blueprint("ledger_mock_control", __name__, url_prefix=CONTROL_PREFIX.rstrip("/"))
-    api.register_error_handler(FaultError, _bad)
-    api.register_error_handler(DriftError, _bad)
+    api.register_error_handler(SettingError, _bad)
     api.register_error_handler(_Refused, _refused)
     only = {"provide_automatic_options": False}  # OPTIONS is a 405 like any other method
 
@@ -458,9 +464,8 @@ def _blueprint(mock: MockControls, store: LedgerStore) -> Blueprint:
     @api.post("/drift", **only)
     def start_drift() -> Response:
         data = _body()
-        unknown = set(data) - {"hold_back", "per_request", "accounts"}
-        if unknown:
-            name = sorted(unknown)[0]
+        name = unknown_setting(data, _DRIFT_SETTINGS)
+        if name is not None:
             raise DriftError(f"unknown drift setting {name!r}", param=name)
         if "hold_back" not in data:
             raise DriftError("drift needs hold_back", param="hold_back")
@@ -520,7 +525,9 @@ def install(
     if control_token is not None:
         check_control_token(control_token)
         if not mock.control_api:
-            raise ValueError("a control token needs the control API (control=True)")
+            raise SettingError(
+                "a control token needs the control API (control=True)", param="control_token"
+            )
     skip = CONTROL_PREFIX if mock.control_api else None
     if mock.faults is not None:
         app.wsgi_app = FaultMiddleware(app.wsgi_app, mock.faults, skip_prefix=skip)  # type: ignore[method-assign]

@@ -40,8 +40,15 @@ from typing import Any, ClassVar, cast
 import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from .errors import error_body
-from .limits import CLOSE_GRACE, DEFAULT_MAX_CONNECTIONS, HEAD_TIMEOUT, IDLE_TIMEOUT, MAX_HEAD_BYTES
+from ..core.errors import LedgerMockError
+from ..http.envelope import raw_error_reply
+from ..http.limits import (
+    CLOSE_GRACE,
+    DEFAULT_MAX_CONNECTIONS,
+    HEAD_TIMEOUT,
+    IDLE_TIMEOUT,
+    MAX_HEAD_BYTES,
+)
 
 __all__ = [
     "BODY_INCOMPLETE_KEY",
@@ -74,7 +81,7 @@ class ConnectionLimits:
     max_connections: ClassVar[int] = DEFAULT_MAX_CONNECTIONS
 
 
-class _Refusal(Exception):
+class _Refusal(LedgerMockError):
     """Raised from a parser callback: answer with this JSON error and close."""
 
     def __init__(self, status: int, message: str) -> None:
@@ -300,14 +307,10 @@ class JsonHttpToolsProtocol(HttpToolsProtocol):
             self._answer_and_close(refusal.status, refusal.message)
 
     def _answer_and_close(self, status: int, message: str) -> None:
-        error_type = "api_error" if status >= 500 else "invalid_request_error"
-        body = error_body(error_type, message)
-        retry = "Retry-After: 1\r\n" if status == 503 else ""
-        head = (
-            f"HTTP/1.1 {status} {_REASONS[status]}\r\nConnection: close\r\n{retry}"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        retry_after = 1 if status == 503 else None
+        self.transport.write(
+            raw_error_reply(status, _REASONS[status], message, retry_after=retry_after)
         )
-        self.transport.write(head.encode("latin-1") + body)
         self._close()
 
     def send_400_response(self, msg: str) -> None:

@@ -17,11 +17,9 @@ from .kinds import (
     ADMIN_CREDITS_CENTS,
     ADMIN_DEBITS_CENTS,
     CARD_TOPUPS_CENTS,
-    KINDS,
     PLAN_PRICES_CENTS,
     WIRE_TOPUPS_CENTS,
     Variant,
-    kind_code,
 )
 from .ledger import AccountProfile, Ledger, PinnedDetail
 from .scenarios import DOCS_EXAMPLE_ITEMS, Scenario, ScenarioError
@@ -78,19 +76,13 @@ def generate_ledger(
         _keep_balance_non_negative(variants, amounts)
         pinned_ids, pinned = {}, {}
     ids = _assign_ids(created, shard, stride, frozenset(reserved_ids), pinned_ids)
-    codes = np.array([kind_code(v) for v in range(len(Variant))], dtype=np.uint8)[variants]
-    kind_positions = tuple(
-        np.flatnonzero(codes == code).astype(np.int32) for code in range(len(KINDS))
-    )
-    return Ledger(
+    return Ledger.from_columns(
         account=account,
         profile=profile,
         ids=ids,
-        created=created.astype(np.int64),
-        variants=variants.astype(np.uint8),
-        amounts=amounts.astype(np.int32),
-        balances=np.cumsum(amounts, dtype=np.int64),
-        kind_positions=kind_positions,
+        created=created,
+        variants=variants,
+        amounts=amounts,
         pinned=pinned,
     )
 

@@ -33,15 +33,16 @@ import reprlib
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from itertools import islice
 from typing import Any, Literal, get_args
 
-from .errors import LedgerMockError, error_body
+from ..core.errors import SettingError, unknown_setting
+from ..core.seeding import mix64
+from ..http.envelope import error_body, json_headers
+from ..http.wsgi import Environ, StartResponse, WSGIApp, read_result
 from .journal import FAULT_ENVIRON_KEY, LATENCY_ENVIRON_KEY
-from .seeding import mix64
-from .wsgi_result import read_result
 
 __all__ = [
     "DEFER_CLOSE_KEY",
@@ -80,6 +81,7 @@ MAX_DELAY = 600.0
 MAX_RETRY_AFTER = 2**31 - 1
 MAX_NTH = 1_000  # request numbers in one fault: a fault is a test's script, not a data set
 MAX_FAULTS = 100  # active faults of one controller: every request scans them all
+_FAULT_SETTINGS = frozenset({"kind", "nth", "fraction", "seed", "delay", "retry_after"})
 
 
 def _short_repr() -> reprlib.Repr:
@@ -92,16 +94,9 @@ def _short_repr() -> reprlib.Repr:
 
 _shown = _short_repr().repr
 
-StartResponse = Callable[..., Any]
-WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
-
-class FaultError(LedgerMockError, ValueError):
+class FaultError(SettingError):
     """A fault specification that cannot be applied; ``param`` names the bad setting."""
-
-    def __init__(self, message: str, *, param: str | None = None) -> None:
-        super().__init__(message)
-        self.param = param
 
 
 class FaultLimitError(FaultError):
@@ -196,9 +191,8 @@ class Fault:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Fault:
         """Build from JSON (the control API's ``POST /__mock/faults`` body)."""
-        unknown = set(data) - {"kind", "nth", "fraction", "seed", "delay", "retry_after"}
-        if unknown:
-            name = str(sorted(map(str, unknown))[0])
+        name = unknown_setting(data, _FAULT_SETTINGS)
+        if name is not None:
             raise FaultError(f"unknown fault setting {_shown(name)}", param=name)
         if "kind" not in data:
             raise FaultError("a fault needs a kind", param="kind")
@@ -220,7 +214,9 @@ class Faults:
 
     def __init__(self, *, max_faults: int = MAX_FAULTS) -> None:
         if isinstance(max_faults, bool) or not isinstance(max_faults, int) or max_faults < 1:
-            raise ValueError(f"max_faults must be an integer >= 1, got {max_faults!r}")
+            raise SettingError(
+                f"max_faults must be an integer >= 1, got {max_faults!r}", param="max_faults"
+            )
         self.max_faults = max_faults
         self._lock = threading.Lock()
         self._faults: list[tuple[Fault, int]] = []
@@ -331,7 +327,7 @@ class FaultMiddleware:
         self.faults = faults
         self.skip_prefix = skip_prefix
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         if self.skip_prefix and str(environ.get("PATH_INFO", "")).startswith(self.skip_prefix):
             return self.app(environ, start_response)
         hits = self.faults.next_request()
@@ -352,13 +348,13 @@ class FaultMiddleware:
             return self._truncate(environ, start_response)
         status, error_type, message = _STATUS[fault.kind]
         body = error_body(error_type, message)
-        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+        headers = json_headers(body)
         if fault.kind in ("rate_limit", "unavailable"):
             headers.append(("Retry-After", str(fault.retry_after)))
         start_response(status, headers)
         return [body]
 
-    def _truncate(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    def _truncate(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         captured: list[tuple[str, list[tuple[str, str]]]] = []
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:

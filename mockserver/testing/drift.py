@@ -17,22 +17,20 @@ from __future__ import annotations
 import reprlib
 import threading
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import islice
-from typing import Protocol
 
 import numpy as np
 
-from .errors import LedgerMockError
-from .ledger import Ledger
-from .store import KeyStatus
+from ..core.errors import SettingError
+from ..core.ledger import Ledger
+from ..core.store import KeyStatus, LedgerSource
 
 __all__ = [
     "MAX_HOLD_BACK",
     "Drift",
     "DriftError",
     "DriftingSource",
-    "LedgerSource",
     "check_accounts",
     "visible_prefix",
 ]
@@ -40,12 +38,8 @@ __all__ = [
 MAX_HOLD_BACK = 2**63 - 1  # hold_back, per_request: what JSON carries as a signed 64-bit integer
 
 
-class DriftError(LedgerMockError, ValueError):
+class DriftError(SettingError):
     """Drift settings that cannot be applied; ``param`` names the bad setting."""
-
-    def __init__(self, message: str, *, param: str | None = None) -> None:
-        super().__init__(message)
-        self.param = param
 
 
 def _count(value: object, name: str) -> int:
@@ -91,14 +85,6 @@ def check_accounts(accounts: Iterable[str] | None, known: Collection[str]) -> fr
     return chosen
 
 
-class LedgerSource(Protocol):
-    """What the listing view needs of a store."""
-
-    def key_status(self, key: str) -> tuple[KeyStatus, str | None]: ...
-
-    def ledger(self, account: str) -> Ledger: ...
-
-
 @dataclass(frozen=True)
 class _Settings:
     hold_back: int
@@ -116,21 +102,7 @@ def visible_prefix(ledger: Ledger, hidden: int) -> Ledger:
     else:
         # Never split a second: hide every entry that shares the cut-off's created_at.
         keep = int(np.searchsorted(ledger.created, ledger.created[size - hidden], side="left"))
-    if keep == size:
-        return ledger
-    return replace(
-        ledger,
-        ids=ledger.ids[:keep],
-        created=ledger.created[:keep],
-        variants=ledger.variants[:keep],
-        amounts=ledger.amounts[:keep],
-        balances=ledger.balances[:keep],
-        kind_positions=tuple(
-            index[: int(np.searchsorted(index, keep, side="left"))]
-            for index in ledger.kind_positions
-        ),
-        pinned={p: detail for p, detail in ledger.pinned.items() if p < keep},
-    )
+    return ledger.prefix(keep)
 
 
 class Drift:

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import re
 
+from ..core.tokens import TOKEN_PATTERN, is_token
+
 __all__ = ["bearer_token", "is_token"]
 
 # Scheme (any case), one or more spaces, one RFC 6750 b64token. Tabs, a second
 # token and comma-joined repeats of the header all fail to match.
-_TOKEN = r"[A-Za-z0-9\-._~+/]+=*"
-_BEARER = re.compile(rf"[Bb][Ee][Aa][Rr][Ee][Rr] +({_TOKEN})", re.ASCII)
-_TOKEN_ONLY = re.compile(_TOKEN, re.ASCII)
-
-
-def is_token(text: str) -> bool:
-    """Whether ``text`` could ever be presented as a Bearer token."""
-    return _TOKEN_ONLY.fullmatch(text) is not None
+_BEARER = re.compile(rf"[Bb][Ee][Aa][Rr][Ee][Rr] +({TOKEN_PATTERN})", re.ASCII)
 
 
 def bearer_token(header: str | None) -> str | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from .errors import LedgerMockError
 from .kinds import PLAN_PRICES_CENTS
 
 __all__ = [
@@ -22,7 +23,7 @@ __all__ = [
 MAX_SPAN_DAYS = 36_500
 
 
-class ScenarioError(ValueError):
+class ScenarioError(LedgerMockError, ValueError):
     """A scenario name or option that cannot be built."""
 
 

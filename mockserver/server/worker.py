@@ -2,7 +2,7 @@
 
 gunicorn keeps the process model (preloaded app shared copy-on-write by forked
 workers, supervision and restart of a worker that dies, signals, ``--port 0``);
-in each worker uvicorn serves ``mockserver.protocol``'s connections.
+in each worker uvicorn serves ``mockserver.server.protocol``'s connections.
 
 A stop signal may come at any moment: while the worker boots, while it serves,
 while it exits. Raising from a signal handler (what uvicorn's re-raise after a
