@@ -79,9 +79,7 @@ def tests(session: nox.Session) -> None:
     """The whole suite (minus ``-m slow``), on 2 cores, against the installed wheel."""
     _install_wheel(session, "test")
     args = session.posargs or ["-q", "-n", "2"]
-    session.run(
-        "python", "-m", "pytest", "--import-mode=append", *args, env=INSTALLED_ENV
-    )
+    session.run("python", "-m", "pytest", "--import-mode=append", *args, env=INSTALLED_ENV)
 
 
 @nox.session(python=SMOKE_VERSIONS)

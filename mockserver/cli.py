@@ -390,7 +390,10 @@ def _progress(
         return contextlib.nullcontext(entries)
     from tqdm import tqdm
 
-    return tqdm(entries, total=total, unit="entry", file=sys.stderr)
+    bar: contextlib.AbstractContextManager[Iterator[dict[str, Any]]] = tqdm(
+        entries, total=total, unit="entry", file=sys.stderr
+    )
+    return bar
 
 
 def _export_to_file(entries: Iterator[dict[str, Any]], fmt: str, output: Path, total: int) -> None:

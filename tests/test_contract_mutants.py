@@ -19,7 +19,7 @@ import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from contract_tests import Report, Status, run_check
-from mockserver import create_app
+from mockserver import create_app, read_result
 from mockserver.core.config import builtin_config
 
 Environ = dict[str, Any]
@@ -51,11 +51,7 @@ class Mutant:
             captured.update(status=status, headers=list(headers))
             return lambda data: None
 
-        result = self.app(environ, capture)
-        try:
-            body = b"".join(result)
-        finally:
-            getattr(result, "close", lambda: None)()
+        body = read_result(self.app(environ, capture))
         status, headers = captured["status"], captured["headers"]
         if self.response is not None:
             new_status, new_headers, new_body = self.response(environ, status, headers, body)

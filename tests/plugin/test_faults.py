@@ -8,7 +8,7 @@ import pytest
 import requests
 from ledger_fixtures import LedgerServer
 
-from mockserver.testing.faults import Fault, FaultError, Faults
+from mockserver.testing.faults import Fault, FaultError, FaultKind, Faults
 
 
 def _get(server: LedgerServer) -> requests.Response:
@@ -28,7 +28,7 @@ def test_no_fault_unless_asked(ledger_server: LedgerServer) -> None:
     ],
 )
 def test_error_faults_answer_with_the_envelope(
-    ledger_server: LedgerServer, kind: str, status: int, error_type: str
+    ledger_server: LedgerServer, kind: FaultKind, status: int, error_type: str
 ) -> None:
     ledger_server.inject(kind, nth=2, retry_after=7)
     first, second, third = (_get(ledger_server) for _ in range(3))
