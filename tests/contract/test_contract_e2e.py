@@ -30,7 +30,7 @@ DEFAULT_KEYS = [
     "--revoked-key",
     "bsk_test_revoked",
 ]
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

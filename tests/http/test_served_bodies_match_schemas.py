@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 
 from mockserver import builtin_config
 from tests.conftest import TRANSACTIONS, bearer
-from tests.test_schemas import validator
+from tests.contract.test_schemas import validator
 
 ACTIVE_KEYS = [key for account in builtin_config().accounts for key in account.keys]
 

@@ -301,7 +301,7 @@ def test_the_mock_conforms(mutant: tuple[Mutant, str], profile: str) -> None:
     assert report.exit_code == 0
 
 
-# tests/test_kill_table.py proves the suite against 82 defects by default; here a few
+# tests/contract/test_kill_table.py proves the suite against 82 defects by default; here a few
 # mutants check the report's form (rule, section, curl, no key), the rest run under -m slow.
 _REPORT_FORM_MUTANTS = {"key-echoed", "balance-off-by-a-cent", "until-inclusive"}
 

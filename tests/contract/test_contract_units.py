@@ -27,7 +27,7 @@ from contract_tests.report import RuleResult, Violation
 from contract_tests.timestamps import format_instant, parse_instant
 
 PACKAGE = Path(contract_tests.__file__).parent
-DOCS = Path(__file__).resolve().parent.parent / "docs"  # not PACKAGE.parent: a wheel has none
+DOCS = Path(__file__).resolve().parents[2] / "docs"  # not PACKAGE.parent: a wheel has none
 TOPUP: dict[str, Any] = {
     "id": 901234,
     "created_at": "2026-05-21T14:08:11Z",
@@ -380,7 +380,7 @@ def test_describe_failure_is_one_line_with_the_place() -> None:
         raise KeyError("missing")
     except KeyError as error:
         text = describe_failure(error)
-    assert text.startswith("KeyError: 'missing' (at tests/test_contract_units.py:")
+    assert text.startswith("KeyError: 'missing' (at tests/contract/test_contract_units.py:")
     assert "\n" not in describe_failure(ValueError("two\nlines"))
 
 

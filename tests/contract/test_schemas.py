@@ -5,8 +5,9 @@
 Each bad body is checked with python-jsonschema on the standalone files and with Schemathesis
 (jsonschema_rs) on the OpenAPI documents, since the two engines differ.
 
-Run as a script (``python tests/test_schemas.py``) to rewrite ``components.schemas`` of both
-OpenAPI documents from the standalone files after editing them.
+Run as a script (``python tests/contract/test_schemas.py``) to rewrite
+``components.schemas`` of both OpenAPI documents from the standalone files after
+editing them.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ COMPONENTS = {"entry": "Entry", "page": "Page", "error": "Error"}
 PATH = "/me/billing/transactions"
 KINDS = ["topup", "refund", "admin_credit", "admin_debit", "subscription_renew"]
 
-REPO_SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
+REPO_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 
 # The response example of the documentation page, read from the page itself.
 DOCS_EXAMPLE: Json = docs_example_body()
@@ -445,7 +446,8 @@ def test_openapi_components_match_standalone_files(openapi: tuple[str, Json]) ->
     strength, doc = openapi
     for name, component in COMPONENTS.items():
         assert doc["components"]["schemas"][component] == inline(load(strength, name), strength), (
-            f"{component} differs from {strength}/{name}.json: run `python tests/test_schemas.py`"
+            f"{component} differs from {strength}/{name}.json: "
+            "run `python tests/contract/test_schemas.py`"
         )
 
 

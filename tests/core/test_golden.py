@@ -3,7 +3,7 @@
 Faker, numpy's PCG64 streams or our own code can all shift the data between
 releases; each digest covers an account's columns and the rendered text of its
 entries (every entry up to 2,000, then an evenly spread sample). If a digest
-changes on purpose, regenerate with ``python -m tests.test_golden`` and say so
+changes on purpose, regenerate with ``python -m tests.core.test_golden`` and say so
 in CHANGELOG.md: users' recorded expectations change with it.
 """
 
@@ -18,7 +18,7 @@ import pytest
 
 from mockserver import LedgerStore, builtin_config, render_entry
 
-GOLDEN = Path(__file__).with_name("golden_digests.json")
+GOLDEN = Path(__file__).resolve().parents[1] / "golden_digests.json"
 _FULL_RENDER_LIMIT = 2000
 
 

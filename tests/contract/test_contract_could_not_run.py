@@ -43,7 +43,7 @@ from contract_tests.errors import SchemaNotFound
 from contract_tests.fuzzing import CHECK_RULES
 from tests.servers import running_mock
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 # The package's own folder, installed or a checkout's: `pytest <folder>` runs the suite.
 SUITE = Path(contract_tests.__file__).parent
 KEYS: dict[str, Any] = {
