@@ -380,7 +380,7 @@ def test_describe_failure_is_one_line_with_the_place() -> None:
         raise KeyError("missing")
     except KeyError as error:
         text = describe_failure(error)
-    assert text.startswith("KeyError: 'missing' (at tests/contract/test_contract_units.py:")
+    assert text.startswith("KeyError: 'missing' (at contract/test_contract_units.py:")
     assert "\n" not in describe_failure(ValueError("two\nlines"))
 
 
