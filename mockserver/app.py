@@ -40,7 +40,8 @@ def create_app(
     makes that API require ``Authorization: Bearer <control_token>``
     (``SettingError``, a ``ValueError``, in one line, for a token
     ``check_control_token`` refuses or without ``control``). ``page_cache_bytes``
-    bounds the cache of whole answers (0 turns it off; drift turns it off).
+    bounds the cache of whole answers (0 turns it off; it is paused while pages
+    drift).
     """
     if control_token is not None:  # before the store is built: a bad flag fails at once
         check_control_token(control_token)
@@ -49,10 +50,13 @@ def create_app(
                 "a control token needs the control API (control=True)", param="control_token"
             )
     mock = layers(journal=journal, faults=faults, drift=drift, control=control)
+    drifting = None if mock is None else mock.drift
+    # Drift pauses the page cache while it is on; with drift off the cache is kept.
     app = create_http_app(
         config,
         page_cache_bytes=page_cache_bytes,
-        source=None if mock is None or mock.drift is None else mock.drift.bind,
+        source=None if drifting is None else drifting.bind,
+        cache_paused=None if drifting is None else lambda: drifting.active,
     )
     if mock is not None:
         install(app, ledger_store(app), mock, control_token=control_token)

@@ -93,19 +93,21 @@ def create_app(
     *,
     page_cache_bytes: int = DEFAULT_PAGE_CACHE_BYTES,
     source: Callable[[LedgerStore], LedgerSource] | None = None,
+    cache_paused: Callable[[], bool] | None = None,
 ) -> Flask:
     """A Flask app serving ``config`` (the built-in test keys when ``None``), nothing else.
 
     ``page_cache_bytes`` bounds the cache of whole answers (0 turns it off).
-    ``source(store)`` serves the store through a view of it (drift's); the page
-    cache is then off, since an answer is no longer a function of the query alone.
+    ``source(store)`` serves the store through a view of it (drift's); while
+    ``cache_paused()`` is true answers are not a function of the query alone,
+    and the page cache neither keeps nor gives them.
     """
     app = Flask(__name__)
     app.url_map.merge_slashes = False  # '/a//b' is an unknown path (404), not a redirect
     store = LedgerStore(config if config is not None else builtin_config())
     app.extensions[EXTENSION] = store
     served: LedgerSource = store if source is None else source(store)
-    cache: PageCache = ResponseCache(max_bytes=page_cache_bytes if source is None else 0)
+    cache: PageCache = ResponseCache(max_bytes=page_cache_bytes, paused=cache_paused)
     app.extensions[PAGE_CACHE] = cache
     app.wsgi_app = FastPath(app, served, cache, app.wsgi_app, store.render_item)  # type: ignore[method-assign]
     app.add_url_rule(

@@ -50,7 +50,7 @@ def answer(
     """The endpoint itself, shared by the fast path and the Flask view.
 
     Past authentication the answer is a pure function of (account, query string),
-    which is what the page cache keeps (it is off while pages drift).
+    which is what the page cache keeps (it is paused while pages drift).
     """
     if header is None or not header.strip(" \t"):
         return _unauthorized("missing API key: send 'Authorization: Bearer <key>'")
@@ -63,7 +63,7 @@ def answer(
     if account is None:
         return _unauthorized("unknown API key")
     key = (account, raw_query)
-    cacheable = cache.max_bytes > 0 and len(raw_query) <= MAX_KEY_LENGTH
+    cacheable = cache.active and len(raw_query) <= MAX_KEY_LENGTH
     if cacheable:
         kept = cache.get(key)
         if kept is not None:

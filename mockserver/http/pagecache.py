@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Generic, NamedTuple, TypeVar
 
 from ..core.errors import SettingError
@@ -42,15 +43,25 @@ class CacheStats(NamedTuple):
 class ResponseCache(Generic[K, V]):
     """Least recently used first out, once more than ``max_bytes`` are held."""
 
-    def __init__(self, *, max_bytes: int) -> None:
+    def __init__(self, *, max_bytes: int, paused: Callable[[], bool] | None = None) -> None:
         if max_bytes < 0:
             raise SettingError(f"max_bytes must be >= 0, got {max_bytes}", param="max_bytes")
         self.max_bytes = max_bytes
+        self._paused = paused
         self._entries: OrderedDict[K, tuple[V, int]] = OrderedDict()
         self._bytes = 0
         self._hits = 0
         self._misses = 0
         self._lock = threading.Lock()
+
+    @property
+    def active(self) -> bool:
+        """Whether answers are kept now: a size to keep them in, and not ``paused()``.
+
+        ``paused`` is drift's ``active``: while pages drift, answers are not a pure
+        function of the query; before and after, they are, and are kept.
+        """
+        return self.max_bytes > 0 and not (self._paused is not None and self._paused())
 
     def get(self, key: K) -> V | None:
         """The kept value, or ``None`` (counted as a miss)."""

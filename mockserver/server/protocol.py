@@ -278,7 +278,13 @@ class JsonHttpToolsProtocol(HttpToolsProtocol):
         cycle.message_event.set()
 
     def _check_pending_head(self, data: bytes, *, continued: bool) -> None:
-        """A head still incomplete: within its cap, and not an HTTP/0.9 request line?"""
+        """A head still incomplete: within its cap, and not an HTTP/0.9 request line?
+
+        Its deadline starts here, when a read ends inside it (heads that arrive
+        whole in one read, nearly all of them, never cost a timer).
+        """
+        if self._head_timer is None:
+            self._head_timer = self.loop.call_later(HEAD_TIMEOUT, self._head_timeout)
         self._head_bytes += len(data)
         if self._head_bytes > MAX_HEAD_BYTES:
             self._refuse(_Refusal(431, f"the request head is over {MAX_HEAD_BYTES} bytes"))
@@ -328,8 +334,6 @@ class JsonHttpToolsProtocol(HttpToolsProtocol):
         self._head_buf = b""
         self._head_bytes = 0
         self._blank_bytes = 0
-        if self._head_timer is None:
-            self._head_timer = self.loop.call_later(HEAD_TIMEOUT, self._head_timeout)
         if self in _RECENT:
             _RECENT.move_to_end(self)
 
@@ -357,10 +361,8 @@ class JsonHttpToolsProtocol(HttpToolsProtocol):
             self._answer_and_close(refusal.status, refusal.message)
         elif self._eof and not self._busy():
             self._close()
-        elif not self._busy() and not self._head_pending:
-            self._arm_idle()
-        else:
-            self._unset_keepalive_if_required()  # a pipelined request is under way
+        elif self._busy() or self._head_pending:  # uvicorn armed the idle deadline regardless
+            self._unset_keepalive_if_required()
 
 
 def _request_line_verdict(buffer: bytes, url: bytes) -> bool | None:

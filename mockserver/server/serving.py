@@ -33,6 +33,7 @@ from ..http.limits import DEFAULT_MAX_CONNECTIONS, IDLE_TIMEOUT
 from .asgi import InLoopWsgi
 from .protocol import ConnectionLimits
 from .stops import stop_requested
+from .worker import STOP_SIGNALS
 
 __all__ = ["connection_cap", "serve"]
 
@@ -69,6 +70,24 @@ def connection_cap(requested: int) -> int:
         except (ValueError, OSError):
             pass
     return max(1, min(requested, soft - _FD_HEADROOM))
+
+
+def _keep_stops_for_the_workers() -> None:
+    """A stop signal that reaches a worker before its own handlers must wait for them.
+
+    A forked worker starts with the arbiter's handlers, which in a worker only
+    queue the signal in the arbiter's (copied, unread) queue: a Ctrl-C to the
+    process group, or the arbiter's SIGTERM/SIGQUIT, that lands while a worker
+    boots was lost, and the worker served on until the arbiter killed it (no
+    exit hooks, no ``--cache-stats`` line). Stop signals are blocked across
+    each fork; the parent unblocks them at once, a worker once its own handlers
+    are in place (``JsonUvicornWorker.init_signals``), and then receives what
+    came meanwhile.
+    """
+    os.register_at_fork(
+        before=lambda: signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS),
+        after_in_parent=lambda: signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS),
+    )
 
 
 class _EmbeddedGunicorn(BaseApplication):
@@ -119,6 +138,7 @@ def serve(
     counters to stderr as it exits.
     """
     ConnectionLimits.max_connections = connection_cap(max_connections)
+    _keep_stops_for_the_workers()
     store = ledger_store(app)
     served = InLoopWsgi(app, control=control, needs_build=_builder(store))
     worker = "ControlUvicornWorker" if control else "JsonUvicornWorker"

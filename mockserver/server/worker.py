@@ -24,11 +24,12 @@ from gunicorn.arbiter import Arbiter
 from uvicorn.server import Server
 from uvicorn_worker import UvicornWorker
 
+from ..http.limits import IDLE_TIMEOUT
 from .protocol import JsonHttpToolsProtocol
 
-__all__ = ["ControlHttpToolsProtocol", "ControlUvicornWorker", "JsonUvicornWorker"]
+__all__ = ["STOP_SIGNALS", "ControlHttpToolsProtocol", "ControlUvicornWorker", "JsonUvicornWorker"]
 
-_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)
 
 
 class ControlHttpToolsProtocol(JsonHttpToolsProtocol):
@@ -54,6 +55,7 @@ class JsonUvicornWorker(UvicornWorker):
         "server_header": False,
         "access_log": False,
         "interface": "asgi3",
+        "timeout_keep_alive": IDLE_TIMEOUT,  # the protocol's idle deadline, after an answer
         # Below gunicorn's graceful_timeout (5 s), so a connection that never drains
         # cannot get the worker killed before its exit hooks run.
         "timeout_graceful_shutdown": 4,
@@ -63,10 +65,15 @@ class JsonUvicornWorker(UvicornWorker):
     _server: Server | None = None
 
     def init_signals(self) -> None:
-        """Stop signals set a flag from now on; nothing is raised from a handler."""
+        """Stop signals set a flag from now on; nothing is raised from a handler.
+
+        They were blocked across the fork (``serving``): unblocked here, any that
+        came while the worker booted is delivered now, to this handler.
+        """
         super().init_signals()
-        for stop in _STOP_SIGNALS:
+        for stop in STOP_SIGNALS:
             signal.signal(stop, self._request_stop)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
     def _request_stop(self, signum: int, frame: Any) -> None:
         self._stop_requested = True
@@ -79,7 +86,7 @@ class JsonUvicornWorker(UvicornWorker):
             runner.run(self._serve_until_told())
         # Served and stopping: a second Ctrl-C or gunicorn's SIGQUIT must not cut
         # the exit hooks short.
-        for stop in _STOP_SIGNALS:
+        for stop in STOP_SIGNALS:
             signal.signal(stop, signal.SIG_IGN)
 
     async def _serve_until_told(self) -> None:

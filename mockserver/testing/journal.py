@@ -24,6 +24,7 @@ import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -51,11 +52,55 @@ _REDACTED = "[REDACTED]"
 _SECRET_WORDS = ("token", "secret", "key", "auth", "cookie", "password")
 
 
+@lru_cache(maxsize=256)
 def key_fingerprint(key: str) -> str:
     """A short, stable, one-way name for a key (what the journal keeps instead of it)."""
     return hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
+_PLAIN, _CONTENT, _AUTHORIZATION, _SECRET = range(4)
+
+
+@lru_cache(maxsize=512)
+def _journal_header(environ_key: str) -> tuple[str, int] | None:
+    """``HTTP_ACCEPT_ENCODING`` → (``Accept-Encoding``, how it is kept); ``None``: not a header.
+
+    Cached: the same few keys come on every request, and this runs for each key
+    of each request's environ.
+    """
+    if environ_key.startswith("HTTP_"):
+        header = environ_key[5:].replace("_", "-").title()
+    elif environ_key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        return environ_key.replace("_", "-").title(), _CONTENT
+    else:
+        return None
+    if header == "Authorization":
+        return header, _AUTHORIZATION
+    return header, _SECRET if is_secret_header(header) else _PLAIN
+
+
+# index, method, path, query string, headers, status, fault, key id, latency
+_Row = tuple[
+    int, str, str, str, tuple[tuple[str, str], ...], int | None, str | None, str | None, float
+]
+
+
+def _entry(row: _Row) -> JournalEntry:
+    index, method, path, query, headers, status, fault, key_id, latency = row
+    return JournalEntry(
+        index=index,
+        method=method,
+        path=path,
+        query_string=query,
+        headers=dict(headers),
+        status=status,
+        fault=fault,
+        key_id=key_id,
+        latency=latency,
+    )
+
+
+@lru_cache(maxsize=256)
 def is_secret_header(name: str) -> bool:
     """Whether the journal redacts a header (``Authorization``, ``Cookie``, ``X-Api-Key``, ...)."""
     lowered = name.lower()
@@ -165,7 +210,10 @@ class Journal:
             )
         self.max_entries = max_entries
         self._lock = threading.Lock()
-        self._entries: deque[JournalEntry] = deque(maxlen=max_entries)
+        # Rows are plain tuples of strings and numbers: the cyclic GC stops tracking
+        # them, so a full journal (10^5 requests) costs no collection time; entries
+        # are built when read (a JournalEntry is a tracked object, and a dict each).
+        self._entries: deque[_Row] = deque(maxlen=max_entries)
         self._recorded = 0
 
     def __len__(self) -> int:
@@ -184,7 +232,8 @@ class Journal:
     def entries(self) -> list[JournalEntry]:
         """A snapshot of every request so far, in the order they completed."""
         with self._lock:
-            return list(self._entries)
+            rows = list(self._entries)
+        return [_entry(row) for row in rows]
 
     def clear(self) -> None:
         with self._lock:
@@ -194,34 +243,35 @@ class Journal:
     def record(self, environ: Mapping[str, Any], status: int | None, fault: str | None) -> None:
         """Append the request of ``environ`` (its injected latency read from the environ)."""
         latency = environ.get(LATENCY_ENVIRON_KEY)
-        headers: dict[str, str] = {}
+        headers: list[tuple[str, str]] = []
         key_id = None
         for name, value in environ.items():
-            if name.startswith("HTTP_"):
-                header = name[5:].replace("_", "-").title()
-            elif name in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
-                header = name.replace("_", "-").title()
-            else:
+            spec = _journal_header(name)
+            if spec is None or (spec[1] == _CONTENT and not value):
                 continue
-            if header == "Authorization":
+            header, treatment = spec
+            if treatment == _AUTHORIZATION:
                 value, key_id = _redact(str(value))
-            elif is_secret_header(header):
+            elif treatment == _SECRET:
                 value = _REDACTED if value else value
-            headers[header] = str(value)
+            headers.append((header, str(value)))
+        method = str(environ.get("REQUEST_METHOD", "GET"))
+        path = str(environ.get("PATH_INFO", ""))
+        query = str(environ.get("QUERY_STRING", ""))
+        injected = float(latency) if isinstance(latency, (int, float)) else 0.0
         with self._lock:
-            self._entries.append(
-                JournalEntry(
-                    index=self._recorded,
-                    method=str(environ.get("REQUEST_METHOD", "GET")),
-                    path=str(environ.get("PATH_INFO", "")),
-                    query_string=str(environ.get("QUERY_STRING", "")),
-                    headers=headers,
-                    status=status,
-                    fault=fault,
-                    latency=float(latency) if isinstance(latency, (int, float)) else 0.0,
-                    key_id=key_id,
-                )
+            row: _Row = (
+                self._recorded,
+                method,
+                path,
+                query,
+                tuple(headers),
+                status,
+                fault,
+                key_id,
+                injected,
             )
+            self._entries.append(row)
             self._recorded += 1
 
     # -- selections --------------------------------------------------------------

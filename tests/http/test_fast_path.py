@@ -16,7 +16,7 @@ import orjson
 import pytest
 from flask import Flask
 
-from mockserver import create_app, ledger_store, read_result
+from mockserver import controls, create_app, ledger_store, read_result
 from mockserver.core.query import Query, select
 from mockserver.core.rendering import render_entry, render_page
 from mockserver.core.store import LedgerStore
@@ -138,9 +138,22 @@ def test_unauthenticated_answers_never_fill_the_cache() -> None:
     assert cache.stats().entries == 0
 
 
-def test_drift_turns_the_page_cache_off() -> None:
+def test_the_page_cache_pauses_while_pages_drift() -> None:
+    """With the control layers but no drift, answers are kept; drifting ones never are."""
     app = create_app(control=True)
-    assert app.extensions[PAGE_CACHE].max_bytes == 0
+    cache: ResponseCache[Any, Any] = app.extensions[PAGE_CACHE]
+    drift = controls(app).drift
+    assert drift is not None
+    steady = _call(app, "GET", TRANSACTIONS_PATH, "page_size=5", "Bearer bsk_test_docs")
+    assert cache.active and cache.stats().entries == 1
+    drift.start(hold_back=3)
+    assert not cache.active
+    drifting = _call(app, "GET", TRANSACTIONS_PATH, "page_size=5", "Bearer bsk_test_docs")
+    assert drifting != steady  # the newest entries are held back, not the kept answer
+    assert cache.stats().entries == 1
+    drift.stop()
+    assert _call(app, "GET", TRANSACTIONS_PATH, "page_size=5", "Bearer bsk_test_docs") == steady
+    assert cache.stats().hits == 1
 
 
 def test_response_cache_rejects_a_negative_bound() -> None:
