@@ -17,7 +17,7 @@ import typing as _typing
 if _typing.TYPE_CHECKING:
     from .app import create_app
     from .core.config import AccountSpec, ConfigError, MockConfig, builtin_config, load_config
-    from .core.errors import LedgerMockError, SettingError
+    from .core.errors import LedgerMockError, NotInstrumentedError, SettingError
     from .core.generation import generate_ledger
     from .core.kinds import (
         ADMIN_CREDITS_CENTS,
@@ -39,7 +39,7 @@ if _typing.TYPE_CHECKING:
     from .http.params import ParamError, parse_query
     from .http.paths import MAX_PAGE, MAX_PAGE_SIZE
     from .http.wsgi import read_result
-    from .testing.control import MockControls, NotInstrumentedError, controls
+    from .testing.control import MockControls, controls
     from .testing.drift import Drift, DriftError, check_accounts
     from .testing.faults import ConnectionDropped, Fault, FaultError, FaultKind, Faults
     from .testing.journal import Journal, JournalEntry
@@ -101,7 +101,7 @@ _HOMES = {
     for module, names in (
         ("app", "create_app"),
         ("core.config", "AccountSpec ConfigError MockConfig builtin_config load_config"),
-        ("core.errors", "LedgerMockError SettingError"),
+        ("core.errors", "LedgerMockError NotInstrumentedError SettingError"),
         ("core.generation", "generate_ledger"),
         (
             "core.kinds",
@@ -119,7 +119,7 @@ _HOMES = {
         ("http.params", "ParamError parse_query"),
         ("http.paths", "MAX_PAGE MAX_PAGE_SIZE"),
         ("http.wsgi", "read_result"),
-        ("testing.control", "MockControls NotInstrumentedError controls"),
+        ("testing.control", "MockControls controls"),
         ("testing.drift", "Drift DriftError check_accounts"),
         ("testing.faults", "ConnectionDropped Fault FaultError FaultKind Faults"),
         ("testing.journal", "Journal JournalEntry"),

@@ -4,15 +4,20 @@ Every error below derives from ``LedgerMockError``; those a caller may also
 catch as a ``ValueError`` (bad input) are ``ValueError`` too::
 
     LedgerMockError
-    ├── ConfigError              core.config     a configuration that cannot be served
-    ├── ScenarioError            core.scenarios  a scenario name or option (ValueError)
-    ├── TimestampError           core.timestamps not an RFC 3339 instant (ValueError)
-    ├── ParamError               http.params     a bad query parameter (ValueError)
-    ├── SettingError             core.errors     a bad setting, ``param`` names it (ValueError)
-    │   ├── FaultError           testing.faults  a fault that cannot be applied
-    │   │   └── FaultLimitError  testing.faults  too many faults active (the API's 409)
-    │   └── DriftError           testing.drift   drift settings that cannot be applied
-    └── ServerError              server.serving  ``serve`` cannot run as asked
+    ├── ConfigError              core.config      a configuration that cannot be served
+    ├── ScenarioError            core.scenarios   a scenario name or option (ValueError)
+    ├── TimestampError           core.timestamps  not an RFC 3339 instant (ValueError)
+    ├── SettingError             core.errors      a bad setting; ``param`` names it (ValueError)
+    │   ├── FaultError           testing.faults   a fault that cannot be applied
+    │   │   └── FaultLimitError  testing.faults   too many faults active (the API's 409)
+    │   └── DriftError           testing.drift    drift settings that cannot be applied
+    ├── ParamError               http.params      a bad query parameter (ValueError; the 400)
+    ├── NotInstrumentedError     core.errors      an app without that part (LookupError)
+    └── ServerError              server.asgi      an answer HTTP/1.1 cannot carry as given
+
+Refusals that never leave their module (``_Refused`` of the control API,
+``_Refusal`` of the protocol, ``_BodyRefused`` of the bridge) derive from the
+root too; each becomes a JSON error answer where it is raised.
 
 ``ConnectionDropped`` (``testing.faults``) is no error of the mock's: it is the
 ``ConnectionError`` a ``drop`` fault raises on purpose, for servers to treat as
@@ -23,11 +28,15 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 
-__all__ = ["LedgerMockError", "SettingError", "unknown_setting"]
+__all__ = ["LedgerMockError", "NotInstrumentedError", "SettingError", "unknown_setting"]
 
 
 class LedgerMockError(Exception):
     """Root of every error this package raises on purpose."""
+
+
+class NotInstrumentedError(LedgerMockError, LookupError):
+    """An app asked for a part the mock did not put in it (its store, its test layers)."""
 
 
 class SettingError(LedgerMockError, ValueError):

@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..core.config import MockConfig, builtin_config
+from ..core.errors import NotInstrumentedError
 from ..core.store import LedgerSource, LedgerStore
 from .envelope import JSON, error_body, internal_error_body
 from .fastpath import FastPath, PageCache, answer
@@ -39,11 +40,11 @@ _log = logging.getLogger(__name__)
 
 
 def ledger_store(app: Flask) -> LedgerStore:
-    """The store an app built by ``create_app`` serves (``LookupError`` for any other app)."""
+    """The store an app built by ``create_app`` serves (``NotInstrumentedError`` otherwise)."""
     try:
         store: LedgerStore = app.extensions[EXTENSION]
     except KeyError:
-        raise LookupError("this app was not built by mockserver.create_app") from None
+        raise NotInstrumentedError("this app was not built by mockserver.create_app") from None
     return store
 
 

@@ -71,7 +71,7 @@ from flask import Blueprint, Flask, Response, request
 from werkzeug.wsgi import get_content_length
 
 from ..core.config import key_table
-from ..core.errors import LedgerMockError, SettingError, unknown_setting
+from ..core.errors import LedgerMockError, NotInstrumentedError, SettingError, unknown_setting
 from ..core.store import LedgerStore
 from ..http.auth import bearer_token, is_token
 from ..http.envelope import JSON, error_body, internal_error_body, json_headers
@@ -96,7 +96,6 @@ __all__ = [
     "MAX_BODY_BYTES",
     "MAX_BODY_DEPTH",
     "MockControls",
-    "NotInstrumentedError",
     "check_control_token",
     "controls",
     "install",
@@ -131,10 +130,6 @@ class MockControls:
             self.faults.clear()
         if self.drift is not None:
             self.drift.stop()
-
-
-class NotInstrumentedError(LedgerMockError, LookupError):
-    """An app asked for its test layers has none."""
 
 
 def controls(app: Flask) -> MockControls:
