@@ -1,5 +1,8 @@
 """The test runs of this project, each against the wheel a user installs, never the checkout.
 
+``lint`` (Python 3.11): ``ruff check``, ``ruff format --check`` and ``mypy``
+(the files and strictness ``pyproject.toml`` sets) on the checkout's sources,
+with the tools the wheel's ``test`` extra pins; any finding fails the run.
 ``tests`` (Python 3.11): build the wheel once, install it with the ``test``
 extra into a fresh virtualenv, run the whole suite there. ``smoke`` (3.12 and
 3.13): the same wheel, and what a user does first: ``serve``, the docs'
@@ -31,7 +34,7 @@ WHEELHOUSE = ROOT / ".nox" / "wheelhouse"
 SMOKE_VERSIONS = ["3.12", "3.13"]
 INSTALLED_ENV = {"PYTHONSAFEPATH": "1", "LEDGER_TESTS_INSTALLED": "1"}
 
-nox.options.sessions = ["tests", "smoke"]
+nox.options.sessions = ["lint", "tests", "smoke"]
 nox.options.reuse_existing_virtualenvs = False
 
 
@@ -76,9 +79,7 @@ def tests(session: nox.Session) -> None:
     """The whole suite (minus ``-m slow``), on 2 cores, against the installed wheel."""
     _install_wheel(session, "test")
     args = session.posargs or ["-q", "-n", "2"]
-    session.run(
-        "python", "-m", "pytest", "--import-mode=append", *args, env=INSTALLED_ENV
-    )
+    session.run("python", "-m", "pytest", "--import-mode=append", *args, env=INSTALLED_ENV)
 
 
 @nox.session(python=SMOKE_VERSIONS)
@@ -98,3 +99,12 @@ def smoke(session: nox.Session) -> None:
         "tests/examples",
         env=INSTALLED_ENV,
     )
+
+
+@nox.session(python="3.11")
+def lint(session: nox.Session) -> None:
+    """ruff check, ruff format --check, mypy: the sources as checked in, no finding allowed."""
+    _install_wheel(session, "test")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy")

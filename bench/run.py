@@ -182,8 +182,15 @@ def run_wrk(
     base: str, script: Path, *, duration: float, connections: int, threads: int = 2
 ) -> WrkResult:
     command = [
-        "wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s",
-        "--timeout", "5s", "-s", str(script), base,
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{max(1, round(duration))}s",
+        "--timeout",
+        "5s",
+        "-s",
+        str(script),
+        base,
     ]
     out = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60).stdout
     line = next((x for x in out.splitlines() if x.startswith("BENCHJSON ")), None)
@@ -317,9 +324,19 @@ def raw_app(workers: int, env: dict[str, str]) -> Server:
     """``bench/targets.py``'s raw app on serve's own worker class, under gunicorn's arbiter."""
     port = free_port()
     command = [
-        str(BIN / "gunicorn"), "-w", str(workers), "-k", "mockserver.worker.JsonUvicornWorker",
-        "--preload", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-        "--chdir", str(BENCH), "targets:raw_asgi",
+        str(BIN / "gunicorn"),
+        "-w",
+        str(workers),
+        "-k",
+        "mockserver.server.worker.JsonUvicornWorker",
+        "--preload",
+        "-b",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "--chdir",
+        str(BENCH),
+        "targets:raw_asgi",
     ]
     return Server("raw WSGI app (same server)", command, port=port, env=env)
 
@@ -352,8 +369,9 @@ http {{
   }}
 }}
 """)
-    return Server("nginx static", [executable, "-c", str(site / "nginx.conf"), "-p", str(site)],
-                  port=port)
+    return Server(
+        "nginx static", [executable, "-c", str(site / "nginx.conf"), "-p", str(site)], port=port
+    )
 
 
 def prism(workdir: Path, body: Path, executable: str | None) -> Server | None:
@@ -395,14 +413,28 @@ def wiremock(workdir: Path, body: Path, jar: str | None) -> Server | None:
     shutil.copy(body, root / "__files" / "body.json")
     mapping = {
         "request": {"method": "GET", "urlPath": PATH},
-        "response": {"status": 200, "bodyFileName": "body.json",
-                     "headers": {"Content-Type": "application/json"}},
+        "response": {
+            "status": 200,
+            "bodyFileName": "body.json",
+            "headers": {"Content-Type": "application/json"},
+        },
     }
     (root / "mappings" / "page.json").write_text(json.dumps(mapping))
     # Its fastest documented settings: no request journal, no per-request logging.
-    command = ["java", "-jar", jar, "--port", str(port), "--bind-address", "127.0.0.1",
-               "--root-dir", str(root), "--disable-banner", "--no-request-journal",
-               "--disable-request-logging"]
+    command = [
+        "java",
+        "-jar",
+        jar,
+        "--port",
+        str(port),
+        "--bind-address",
+        "127.0.0.1",
+        "--root-dir",
+        str(root),
+        "--disable-banner",
+        "--no-request-journal",
+        "--disable-request-logging",
+    ]
     return Server("WireMock static", command, port=port)
 
 
@@ -410,7 +442,7 @@ def wiremock(workdir: Path, body: Path, jar: str | None) -> Server | None:
 
 
 def fixed_body() -> bytes:
-    from mockserver.app import create_app
+    from mockserver import create_app
 
     client = create_app().test_client()
     response = client.get(f"{PATH}?{FIXED_QUERY}", headers={"Authorization": f"Bearer {FIXED_KEY}"})
@@ -420,8 +452,10 @@ def fixed_body() -> bytes:
 
 def table(rows: list[list[str]]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
-             for row in rows]
+    lines = [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
+        for row in rows
+    ]
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
     return "\n".join(lines)
 
@@ -443,21 +477,37 @@ def interleave(
         for name, server, script in order:
             result = run_wrk(server.base, script, duration=duration, connections=connections)
             measured[name].results.append(result)
-            print(f"  round {index + 1}: {name:<48} {result.rps:9.0f} req/s  "
-                  f"p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:6.2f} ms  "
-                  f"errors {result.errors}  load {os.getloadavg()[0]:.1f}", flush=True)
+            print(
+                f"  round {index + 1}: {name:<48} {result.rps:9.0f} req/s  "
+                f"p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:6.2f} ms  "
+                f"errors {result.errors}  load {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
     return measured
 
 
 def throughput_table(measured: dict[str, Measured], baselines: dict[str, float]) -> str:
-    header = ["target", "req/s (median)", "p50 ms", "p99 ms", "errors",
-              *[f"x {name}" for name in baselines]]
+    header = [
+        "target",
+        "req/s (median)",
+        "p50 ms",
+        "p99 ms",
+        "errors",
+        *[f"x {name}" for name in baselines],
+    ]
     rows = [header]
     for name, m in measured.items():
         rps = m.median("rps")
-        rows.append([name, f"{rps:,.0f}", f"{m.median('p50_ms'):.2f}", f"{m.median('p99_ms'):.2f}",
-                     str(sum(r.errors for r in m.results)),
-                     *[f"{rps / base:.2f}" for base in baselines.values()]])
+        rows.append(
+            [
+                name,
+                f"{rps:,.0f}",
+                f"{m.median('p50_ms'):.2f}",
+                f"{m.median('p99_ms'):.2f}",
+                str(sum(r.errors for r in m.results)),
+                *[f"{rps / base:.2f}" for base in baselines.values()],
+            ]
+        )
     return table(rows)
 
 
@@ -471,10 +521,12 @@ def cache_stats(stderr: str) -> str:
                     totals[name] += int(value)
     pages = totals["page_hits"] + totals["page_misses"]
     items = totals["item_hits"] + totals["item_misses"]
-    return (f"page cache {totals['page_hits']:,}/{pages:,} hits "
-            f"({totals['page_hits'] / pages if pages else 0:.1%}); "
-            f"item cache {totals['item_hits']:,}/{items:,} hits "
-            f"({totals['item_hits'] / items if items else 0:.1%})")
+    return (
+        f"page cache {totals['page_hits']:,}/{pages:,} hits "
+        f"({totals['page_hits'] / pages if pages else 0:.1%}); "
+        f"item cache {totals['item_hits']:,}/{items:,} hits "
+        f"({totals['item_hits'] / items if items else 0:.1%})"
+    )
 
 
 @contextlib.contextmanager
@@ -493,9 +545,7 @@ def running(servers: Sequence[Server | None], workdir: Path) -> Iterator[list[Se
             server.stop()
 
 
-def warm(
-    servers: Sequence[Server], script: Path, *, connections: int, seconds: float = 3
-) -> None:
+def warm(servers: Sequence[Server], script: Path, *, connections: int, seconds: float = 3) -> None:
     for server in servers:
         run_wrk(server.base, script, duration=seconds, connections=connections)
 
@@ -524,21 +574,35 @@ def cmd_throughput(args: argparse.Namespace, workdir: Path) -> None:
     env = {"BENCH_BODY_FILE": str(body)}
     workers = str(args.workers)
     mock = ledger_mock("ledger-mock", "--workers", workers, "--cache-stats")
-    cold = ledger_mock("ledger-mock (no page cache)", "--workers", workers, "--page-cache-mb", "0",
-                       "--cache-stats")
+    cold = ledger_mock(
+        "ledger-mock (no page cache)", "--workers", workers, "--page-cache-mb", "0", "--cache-stats"
+    )
     # The control server runs one worker: the same-run comparison is one plain worker.
     plain = ledger_mock("ledger-mock --workers 1", "--workers", "1", "--cache-stats")
     # The control server has no page cache (drift may change pages): what part of the
     # gap is that, and what part the journal and fault layers.
-    plain_cold = ledger_mock("ledger-mock --workers 1 (no page cache)", "--workers", "1",
-                             "--page-cache-mb", "0", "--cache-stats")
-    control = ledger_mock("ledger-mock --enable-control --workers 1", "--workers", "1",
-                          "--enable-control", "--cache-stats")
+    plain_cold = ledger_mock(
+        "ledger-mock --workers 1 (no page cache)",
+        "--workers",
+        "1",
+        "--page-cache-mb",
+        "0",
+        "--cache-stats",
+    )
+    control = ledger_mock(
+        "ledger-mock --enable-control --workers 1",
+        "--workers",
+        "1",
+        "--enable-control",
+        "--cache-stats",
+    )
     raw = raw_app(args.workers, env)
     java = wiremock(workdir, body, args.wiremock)
     peers = [nginx(workdir, body), prism(workdir, body, args.prism), java]
-    print(f"\n## Throughput: {args.connections} connections, {args.rounds} interleaved rounds "
-          f"of {args.duration:g} s, {args.workers} workers, {args.urls} seeded URLs")
+    print(
+        f"\n## Throughput: {args.connections} connections, {args.rounds} interleaved rounds "
+        f"of {args.duration:g} s, {args.workers} workers, {args.urls} seeded URLs"
+    )
     print(f"  {load_average()} at the start", flush=True)
     mocks = [mock, cold, plain, plain_cold, control]
     with running([*mocks, raw, *peers], workdir) as servers:
@@ -551,20 +615,24 @@ def cmd_throughput(args: argparse.Namespace, workdir: Path) -> None:
         plain_name = "ledger-mock --workers 1, mixed"
         plain_cold_name = "ledger-mock --workers 1, mixed, page cache off"
         control_name = "ledger-mock --enable-control --workers 1, mixed"
-        runs = [(mixed_name, mock, mixed),
-                ("ledger-mock, mixed, page cache off", cold, mixed),
-                ("ledger-mock, fixed page (50 items)", mock, fixed),
-                (plain_name, plain, mixed),
-                (plain_cold_name, plain_cold, mixed),
-                (control_name, control, mixed),
-                ("raw WSGI app, same bytes", raw, fixed)]  # on serve's own server
-        runs += [(f"{s.name}, same bytes", s, fixed) for s in servers[len(mocks) + 1:]]
-        measured = interleave(runs, rounds=args.rounds, duration=args.duration,
-                              connections=args.connections)
+        runs = [
+            (mixed_name, mock, mixed),
+            ("ledger-mock, mixed, page cache off", cold, mixed),
+            ("ledger-mock, fixed page (50 items)", mock, fixed),
+            (plain_name, plain, mixed),
+            (plain_cold_name, plain_cold, mixed),
+            (control_name, control, mixed),
+            ("raw WSGI app, same bytes", raw, fixed),
+        ]  # on serve's own server
+        runs += [(f"{s.name}, same bytes", s, fixed) for s in servers[len(mocks) + 1 :]]
+        measured = interleave(
+            runs, rounds=args.rounds, duration=args.duration, connections=args.connections
+        )
         stats = {s.name: s.stop() for s in mocks}
     print(f"  {load_average()} at the end")
-    baselines = {name: m.median("rps") for name, m in measured.items()
-                 if not name.startswith("ledger-mock")}
+    baselines = {
+        name: m.median("rps") for name, m in measured.items() if not name.startswith("ledger-mock")
+    }
     if not any(name.startswith("WireMock") for name in baselines):
         baselines["WireMock ref (11.7k)"] = WIREMOCK_REFERENCE[0]
     if not any(name.startswith("Prism") for name in baselines):
@@ -576,8 +644,9 @@ def cmd_throughput(args: argparse.Namespace, workdir: Path) -> None:
     print()
     print(control_report(measured[plain_name], measured[control_name]))
     cold_ratio = measured[control_name].median("rps") / measured[plain_cold_name].median("rps")
-    print(f"  control/plain with the page cache off on both (diagnostic, no target): "
-          f"{cold_ratio:.2f}")
+    print(
+        f"  control/plain with the page cache off on both (diagnostic, no target): {cold_ratio:.2f}"
+    )
     print(targets_report(measured[mixed_name], baselines))
 
 
@@ -588,9 +657,11 @@ def control_report(plain: Measured, control: Measured) -> str:
         f"{c.rps / p.rps:.2f}" if p.rps else "n/a"
         for p, c in zip(plain.results, control.results, strict=True)
     )
-    return (f"  control/plain (serve --enable-control vs serve, --workers 1, mixed, no faults): "
-            f"{ratio:.2f} (rounds {rounds}); target >= {TARGET_CONTROL_X_PLAIN:g}: "
-            f"{verdict(ratio >= TARGET_CONTROL_X_PLAIN)}")
+    return (
+        f"  control/plain (serve --enable-control vs serve, --workers 1, mixed, no faults): "
+        f"{ratio:.2f} (rounds {rounds}); target >= {TARGET_CONTROL_X_PLAIN:g}: "
+        f"{verdict(ratio >= TARGET_CONTROL_X_PLAIN)}"
+    )
 
 
 def targets_report(mixed: Measured, baselines: dict[str, float]) -> str:
@@ -602,57 +673,85 @@ def targets_report(mixed: Measured, baselines: dict[str, float]) -> str:
             lines.append(f"  mixed vs {prefix}: not measured")
             continue
         ratio = rps / baselines[name] if baselines[name] else 0.0
-        lines.append(f"  mixed vs {name}: {ratio:.2f}x; target >= {target:g}x: "
-                     f"{verdict(ratio >= target)}")
-    lines.append(f"  mixed p99 (median of rounds): {p99:.2f} ms; target <= {TARGET_P99_MS:g} ms: "
-                 f"{verdict(p99 <= TARGET_P99_MS)}")
+        lines.append(
+            f"  mixed vs {name}: {ratio:.2f}x; target >= {target:g}x: {verdict(ratio >= target)}"
+        )
+    lines.append(
+        f"  mixed p99 (median of rounds): {p99:.2f} ms; target <= {TARGET_P99_MS:g} ms: "
+        f"{verdict(p99 <= TARGET_P99_MS)}"
+    )
     return "\n".join(lines)
 
 
 def cmd_scale(args: argparse.Namespace, workdir: Path) -> None:
-    from mockserver.generation import generate_ledger
-    from mockserver.params import parse_query
-    from mockserver.query import select
-    from mockserver.rendering import clear_item_cache, render_page
-    from mockserver.scenarios import Scenario
-    from mockserver.timestamps import parse_instant
+    from mockserver.core.generation import generate_ledger
+    from mockserver.core.query import select
+    from mockserver.core.rendering import item_cache, render_page
+    from mockserver.core.scenarios import Scenario
+    from mockserver.core.timestamps import parse_instant
+    from mockserver.http.params import parse_query
 
     now = int(parse_instant("2026-06-01T00:00:00Z"))
     generate_ledger(Scenario(name="realistic", size=10), seed=1, account="warm", now=now)
     print("\n## Scale: generation, memory and the same page query by history size")
     queries = ("page=2&page_size=50", "kind=refund&page=2&page_size=50")
-    rows = [["entries", "generate (s)", "bytes/entry",
-             *[f"p50 µs cold {q}" for q in queries], *[f"p50 µs warm {q}" for q in queries]]]
+    rows = [
+        [
+            "entries",
+            "generate (s)",
+            "bytes/entry",
+            *[f"p50 µs cold {q}" for q in queries],
+            *[f"p50 µs warm {q}" for q in queries],
+        ]
+    ]
     for exponent in range(3, 7):
         size = 10**exponent
         times = []
         for attempt in range(1 if size >= 10**6 else 3):
             started = time.perf_counter()
-            ledger = generate_ledger(Scenario(name="realistic", size=size), seed=1 + attempt,
-                                     account="bench", now=now)
+            ledger = generate_ledger(
+                Scenario(name="realistic", size=size), seed=1 + attempt, account="bench", now=now
+            )
             times.append(time.perf_counter() - started)
         cold, warm_ = [], []
+        items = item_cache()
         for text in queries:
             query = parse_query(text)
             samples = []
             for _ in range(args.samples):
-                clear_item_cache()
+                items.cache_clear()
                 started = time.perf_counter()
-                render_page(ledger, select(ledger, query), page=query.page,
-                            page_size=query.page_size)
+                render_page(
+                    ledger,
+                    select(ledger, query),
+                    page=query.page,
+                    page_size=query.page_size,
+                    items=items,
+                )
                 samples.append(time.perf_counter() - started)
             cold.append(statistics.median(samples) * 1e6)
             samples = []
             for _ in range(args.samples):
                 started = time.perf_counter()
                 parsed = parse_query(text)
-                render_page(ledger, select(ledger, parsed), page=parsed.page,
-                            page_size=parsed.page_size)
+                render_page(
+                    ledger,
+                    select(ledger, parsed),
+                    page=parsed.page,
+                    page_size=parsed.page_size,
+                    items=items,
+                )
                 samples.append(time.perf_counter() - started)
             warm_.append(statistics.median(samples) * 1e6)
-        rows.append([f"10^{exponent}", f"{statistics.median(times):.3f}",
-                     f"{ledger.nbytes / size:.1f}", *[f"{x:.0f}" for x in cold],
-                     *[f"{x:.0f}" for x in warm_]])
+        rows.append(
+            [
+                f"10^{exponent}",
+                f"{statistics.median(times):.3f}",
+                f"{ledger.nbytes / size:.1f}",
+                *[f"{x:.0f}" for x in cold],
+                *[f"{x:.0f}" for x in warm_],
+            ]
+        )
         print(f"  10^{exponent} done", flush=True)
     print(table(rows))
     print("  (cold: item cache cleared before each sample; warm: as served, parse included)")
@@ -668,8 +767,12 @@ def startup(extra: list[str]) -> None:
     first_line, first_ok = [], []
     for _ in range(5):
         started = time.perf_counter()
-        process = subprocess.Popen([str(BIN / "ledger-mock"), "serve", "--port", "0", *extra],
-                                   stdout=subprocess.PIPE, text=True, start_new_session=True)
+        process = subprocess.Popen(
+            [str(BIN / "ledger-mock"), "serve", "--port", "0", *extra],
+            stdout=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
         try:
             assert process.stdout is not None
             base = process.stdout.readline().strip()
@@ -677,8 +780,9 @@ def startup(extra: list[str]) -> None:
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:
                 try:
-                    status, _ = http_get(f"{base}/me/billing/transactions",
-                                         "Bearer bsk_test_default", timeout=5)
+                    status, _ = http_get(
+                        f"{base}/me/billing/transactions", "Bearer bsk_test_default", timeout=5
+                    )
                     if status == 200:
                         break
                 except OSError:
@@ -687,9 +791,11 @@ def startup(extra: list[str]) -> None:
         finally:
             os.kill(process.pid, signal.SIGTERM)
             process.wait(timeout=15)
-    print(f"  to first stdout line: {statistics.median(first_line):.3f} s; "
-          f"to first 200: {statistics.median(first_ok):.3f} s "
-          f"(runs: {', '.join(f'{x:.2f}' for x in first_ok)})")
+    print(
+        f"  to first stdout line: {statistics.median(first_line):.3f} s; "
+        f"to first 200: {statistics.median(first_ok):.3f} s "
+        f"(runs: {', '.join(f'{x:.2f}' for x in first_ok)})"
+    )
 
 
 # --------------------------------------------------------------------------- first use
@@ -701,8 +807,9 @@ def percentile(values: Sequence[float], share: float) -> float:
     return ordered[max(0, min(len(ordered) - 1, math.ceil(len(ordered) * share) - 1))]
 
 
-def _probe(base: str, stop: threading.Event, spans: list[tuple[float, float]],
-           failures: list[str]) -> None:
+def _probe(
+    base: str, stop: threading.Event, spans: list[tuple[float, float]], failures: list[str]
+) -> None:
     """Back-to-back small requests on one keep-alive connection until ``stop``."""
     host, port = base.removeprefix("http://").rsplit(":", 1)
     connection = http.client.HTTPConnection(host, int(port), timeout=30)
@@ -743,8 +850,9 @@ def first_use_once(server: Server, workdir: Path, *, baseline_seconds: float) ->
         try:
             time.sleep(baseline_seconds)
             huge_started = time.perf_counter()
-            status, _ = http_get(f"{server.base}{PATH}?{FIXED_QUERY}", f"Bearer {HUGE_KEY}",
-                                 timeout=60)
+            status, _ = http_get(
+                f"{server.base}{PATH}?{FIXED_QUERY}", f"Bearer {HUGE_KEY}", timeout=60
+            )
             huge_done = time.perf_counter()
             time.sleep(0.5)
         finally:
@@ -762,31 +870,54 @@ def first_use_once(server: Server, workdir: Path, *, baseline_seconds: float) ->
 
 
 def cmd_first_use(args: argparse.Namespace, workdir: Path) -> None:
-    print(f"\n## First use of {HUGE_KEY} (10^6 entries, generated on its first request): "
-          f"one worker; a probe ({PROBE_KEY}, page_size=1, back-to-back on one keep-alive "
-          f"connection) while another connection makes the first {HUGE_KEY} request; "
-          f"{args.first_use_runs} fresh server(s) per configuration")
+    print(
+        f"\n## First use of {HUGE_KEY} (10^6 entries, generated on its first request): "
+        f"one worker; a probe ({PROBE_KEY}, page_size=1, back-to-back on one keep-alive "
+        f"connection) while another connection makes the first {HUGE_KEY} request; "
+        f"{args.first_use_runs} fresh server(s) per configuration"
+    )
     print(f"  {load_average()} at the start", flush=True)
     configurations = [
         ("serve --workers 1", ["--workers", "1"]),
         ("serve --enable-control --workers 1", ["--enable-control", "--workers", "1"]),
     ]
-    rows = [["server", "run", "huge request ms", "probes during", "probe max ms (p99)",
-             "baseline probes", "baseline max ms (p99)"]]
+    rows = [
+        [
+            "server",
+            "run",
+            "huge request ms",
+            "probes during",
+            "probe max ms (p99)",
+            "baseline probes",
+            "baseline max ms (p99)",
+        ]
+    ]
     worst = 0.0
     for label, extra in configurations:
         for run in range(1, args.first_use_runs + 1):
-            result = first_use_once(ledger_mock(f"first-use {run}", *extra), workdir,
-                                    baseline_seconds=args.first_use_baseline)
+            result = first_use_once(
+                ledger_mock(f"first-use {run}", *extra),
+                workdir,
+                baseline_seconds=args.first_use_baseline,
+            )
             worst = max(worst, max(result.window))
-            rows.append([label, str(run), f"{result.huge_ms:.0f}", str(len(result.window)),
-                         f"{max(result.window):.1f} ({percentile(result.window, 0.99):.1f})",
-                         str(len(result.baseline)),
-                         f"{max(result.baseline):.1f} ({percentile(result.baseline, 0.99):.1f})"])
+            rows.append(
+                [
+                    label,
+                    str(run),
+                    f"{result.huge_ms:.0f}",
+                    str(len(result.window)),
+                    f"{max(result.window):.1f} ({percentile(result.window, 0.99):.1f})",
+                    str(len(result.baseline)),
+                    f"{max(result.baseline):.1f} ({percentile(result.baseline, 0.99):.1f})",
+                ]
+            )
     print()
     print(table(rows))
-    print(f"  worst probe stall during a first use: {worst:.1f} ms; target <= "
-          f"{TARGET_FIRST_USE_STALL_MS:g} ms: {verdict(worst <= TARGET_FIRST_USE_STALL_MS)}")
+    print(
+        f"  worst probe stall during a first use: {worst:.1f} ms; target <= "
+        f"{TARGET_FIRST_USE_STALL_MS:g} ms: {verdict(worst <= TARGET_FIRST_USE_STALL_MS)}"
+    )
     print(f"  {load_average()} at the end")
 
 
@@ -799,10 +930,23 @@ def cmd_contract(args: argparse.Namespace, workdir: Path) -> None:
     with running([server], workdir):
         started = time.perf_counter()
         done = subprocess.run(
-            [str(BIN / "ledger-mock"), "check", "--base-url", f"{server.base}/api/v1",
-             "--api-key", "bsk_test_default", "--second-key", "bsk_test_default_2",
-             "--other-account-key", "bsk_test_docs", "--revoked-key", "bsk_test_revoked"],
-            capture_output=True, text=True, timeout=1800,
+            [
+                str(BIN / "ledger-mock"),
+                "check",
+                "--base-url",
+                f"{server.base}/api/v1",
+                "--api-key",
+                "bsk_test_default",
+                "--second-key",
+                "bsk_test_default_2",
+                "--other-account-key",
+                "bsk_test_docs",
+                "--revoked-key",
+                "bsk_test_revoked",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=1800,
         )
         elapsed = time.perf_counter() - started
     tail = (done.stdout.strip().splitlines() or [""])[-1]
@@ -846,11 +990,14 @@ def _malformed(base: str, stop: float, counts: dict[str, int]) -> None:
 
 def cmd_soak(args: argparse.Namespace, workdir: Path) -> None:
     mixed = workdir / "soak.lua"
-    mixed.write_text(lua_script(mixed_requests(seed=args.seed, count=args.urls), seed=args.seed,
-                                count_5xx=True))
+    mixed.write_text(
+        lua_script(mixed_requests(seed=args.seed, count=args.urls), seed=args.seed, count_5xx=True)
+    )
     server = ledger_mock("ledger-mock", "--workers", str(args.workers), "--cache-stats")
-    print(f"\n## Soak: {args.soak_seconds:g} s of mixed valid and malformed traffic, "
-          f"{args.connections} connections, serve --workers {args.workers}")
+    print(
+        f"\n## Soak: {args.soak_seconds:g} s of mixed valid and malformed traffic, "
+        f"{args.connections} connections, serve --workers {args.workers}"
+    )
     print(f"  {load_average()} at the start", flush=True)
     with running([server], workdir):
         # Long enough for every URL to reach every worker: bounded caches full, ledgers built.
@@ -862,8 +1009,13 @@ def cmd_soak(args: argparse.Namespace, workdir: Path) -> None:
         garbage.start()
         peak = before
         result_box: list[WrkResult] = []
-        load = threading.Thread(target=lambda: result_box.append(run_wrk(
-            server.base, mixed, duration=args.soak_seconds, connections=args.connections)))
+        load = threading.Thread(
+            target=lambda: result_box.append(
+                run_wrk(
+                    server.base, mixed, duration=args.soak_seconds, connections=args.connections
+                )
+            )
+        )
         load.start()
         halfway = time.monotonic() + args.soak_seconds / 2
         middle = 0
@@ -876,29 +1028,43 @@ def cmd_soak(args: argparse.Namespace, workdir: Path) -> None:
         after = server.rss_kib()
         stats = server.stop()
     result = result_box[0]
-    print(table([
-        ["what", "figure"],
-        ["valid-traffic requests", f"{result.requests:,} ({result.rps:,.0f} req/s)"],
-        ["p50 / p99", f"{result.p50_ms:.2f} / {result.p99_ms:.2f} ms"],
-        ["5xx (wrk)", str(result.fivexx)],
-        ["connection errors (wrk)", str(result.errors)],
-        ["malformed requests sent", f"{counts['sent']:,}"],
-        ["malformed: 5xx / not JSON / conn. errors",
-         f"{counts['5xx']} / {counts['not_json']} / {counts['connection_errors']}"],
-        ["RSS after warm-up → end (peak)",
-         f"{before / 1024:.1f} → {after / 1024:.1f} MiB ({peak / 1024:.1f})"],
-        ["RSS growth", f"{(after - before) / before:+.1%}" if before else "n/a"],
-        ["RSS growth, second half", f"{(after - middle) / middle:+.1%}" if middle else "n/a"],
-    ]))
+    print(
+        table(
+            [
+                ["what", "figure"],
+                ["valid-traffic requests", f"{result.requests:,} ({result.rps:,.0f} req/s)"],
+                ["p50 / p99", f"{result.p50_ms:.2f} / {result.p99_ms:.2f} ms"],
+                ["5xx (wrk)", str(result.fivexx)],
+                ["connection errors (wrk)", str(result.errors)],
+                ["malformed requests sent", f"{counts['sent']:,}"],
+                [
+                    "malformed: 5xx / not JSON / conn. errors",
+                    f"{counts['5xx']} / {counts['not_json']} / {counts['connection_errors']}",
+                ],
+                [
+                    "RSS after warm-up → end (peak)",
+                    f"{before / 1024:.1f} → {after / 1024:.1f} MiB ({peak / 1024:.1f})",
+                ],
+                ["RSS growth", f"{(after - before) / before:+.1%}" if before else "n/a"],
+                [
+                    "RSS growth, second half",
+                    f"{(after - middle) / middle:+.1%}" if middle else "n/a",
+                ],
+            ]
+        )
+    )
     print(f"  {cache_stats(stats)}")
     print(f"  {load_average()} at the end")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("mode", nargs="?", default="all",
-                        choices=["all", "throughput", "first-use", "scale", "startup",
-                                 "contract", "soak"])
+    parser.add_argument(
+        "mode",
+        nargs="?",
+        default="all",
+        choices=["all", "throughput", "first-use", "scale", "startup", "contract", "soak"],
+    )
     parser.add_argument("--duration", type=float, default=8, help="seconds per wrk run")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
@@ -907,20 +1073,35 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--samples", type=int, default=200, help="samples per scale latency")
     parser.add_argument("--soak-seconds", type=float, default=60)
-    parser.add_argument("--first-use-runs", type=int, default=3,
-                        help="fresh servers per configuration in first-use")
-    parser.add_argument("--first-use-baseline", type=float, default=2,
-                        help="seconds of probing before the first huge request")
-    parser.add_argument("--jvm-warmup", type=float, default=90,
-                        help="seconds of untimed load on WireMock before its rounds (JIT)")
+    parser.add_argument(
+        "--first-use-runs", type=int, default=3, help="fresh servers per configuration in first-use"
+    )
+    parser.add_argument(
+        "--first-use-baseline",
+        type=float,
+        default=2,
+        help="seconds of probing before the first huge request",
+    )
+    parser.add_argument(
+        "--jvm-warmup",
+        type=float,
+        default=90,
+        help="seconds of untimed load on WireMock before its rounds (JIT)",
+    )
     parser.add_argument("--prism", help="path of Prism's CLI (else 'prism' on PATH)")
     parser.add_argument("--wiremock", help="path of wiremock-standalone.jar")
     args = parser.parse_args(argv)
-    if shutil.which("wrk") is None and args.mode not in ("scale", "startup", "contract",
-                                                         "first-use"):
+    if shutil.which("wrk") is None and args.mode not in (
+        "scale",
+        "startup",
+        "contract",
+        "first-use",
+    ):
         sys.exit("bench: wrk is not installed (apt-get install wrk)")
-    print(f"# ledger-mock bench ({time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, "
-          f"Python {sys.version.split()[0]}, {load_average()})")
+    print(
+        f"# ledger-mock bench ({time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, "
+        f"Python {sys.version.split()[0]}, {load_average()})"
+    )
     print(f"# command: {' '.join(['python bench/run.py', *(argv or sys.argv[1:])])}")
     steps = {
         "throughput": [cmd_throughput],

@@ -3,7 +3,7 @@
 ``raw``: the smallest WSGI app that returns the same page body as the mock's
 fixed page, whatever was asked: the floor of what ``serve``'s server can do
 with these bytes. ``raw_asgi`` is ``raw`` as ``serve``'s uvicorn workers call
-the mock (``mockserver.asgi.InLoopWsgi``).
+the mock (``mockserver.server.asgi.InLoopWsgi``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from mockserver.asgi import InLoopWsgi
+from mockserver.server.asgi import InLoopWsgi
 
 _BODY_FILE = os.environ.get("BENCH_BODY_FILE")
 _BODY = Path(_BODY_FILE).read_bytes() if _BODY_FILE else b"{}"

@@ -21,17 +21,19 @@ from typing import IO, Any, ClassVar, Protocol, TextIO
 import click
 import orjson
 
-from .app import API_PREFIX, EXTENSION, create_app
-from .config import ConfigError, MockConfig, builtin_config, key_table, load_config
-from .control import check_control_token
-from .entry import stop_requested
-from .kinds import KINDS
-from .limits import DEFAULT_MAX_CONNECTIONS
-from .notes import prime as prime_notes
-from .query import Query, select
-from .rendering import render_entry
-from .store import KeyStatus, LedgerStore
-from .timestamps import TimestampError, parse_instant
+from .app import create_app
+from .core.config import ConfigError, MockConfig, builtin_config, key_table, load_config
+from .core.kinds import KINDS
+from .core.notes import prime as prime_notes
+from .core.query import Query, select
+from .core.rendering import render_entry
+from .core.store import KeyStatus, LedgerStore
+from .core.timestamps import TimestampError, parse_instant
+from .http.app import ledger_store
+from .http.limits import DEFAULT_MAX_CONNECTIONS
+from .http.paths import API_PREFIX
+from .server.stops import stop_requested
+from .testing.control import check_control_token
 
 __all__ = ["cli", "main"]
 
@@ -177,8 +179,8 @@ def serve(
     cache_stats: bool,
 ) -> None:
     """Serve the mock; the first line of output is its base URL."""
-    from .control import is_loopback_host
-    from .serving import serve as run_server
+    from .server.serving import serve as run_server
+    from .testing.control import is_loopback_host
 
     if stop_requested():  # stopped while the imports ran: nothing to serve
         sys.exit(0)
@@ -211,7 +213,7 @@ def serve(
                 else " by anyone, without a token (set --control-token)\n"
             )
         )
-    store: LedgerStore = app.extensions[EXTENSION]
+    store = ledger_store(app)
     store.warm(max_size=100_000)
 
     def ready(bound_host: str, bound_port: int) -> None:
@@ -388,7 +390,10 @@ def _progress(
         return contextlib.nullcontext(entries)
     from tqdm import tqdm
 
-    return tqdm(entries, total=total, unit="entry", file=sys.stderr)
+    bar: contextlib.AbstractContextManager[Iterator[dict[str, Any]]] = tqdm(
+        entries, total=total, unit="entry", file=sys.stderr
+    )
+    return bar
 
 
 def _export_to_file(entries: Iterator[dict[str, Any]], fmt: str, output: Path, total: int) -> None:

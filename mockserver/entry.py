@@ -8,7 +8,7 @@ are taken first thing, before the heavy imports, and only noted: raising from
 the handler could land inside a C extension's import and crash the
 interpreter at exit (seen: SIGSEGV). ``serve`` looks at the note at safe
 points (``stop_requested``) and exits 0, and once gunicorn's arbiter has its
-own handlers, a noted stop is handed to it as a SIGTERM (``mockserver.serving``).
+own handlers, a noted stop is handed to it as a SIGTERM (``mockserver.server.serving``).
 The other commands keep Python's defaults (``export`` reports Ctrl-C as
 "aborted", status 130).
 """
@@ -17,20 +17,10 @@ from __future__ import annotations
 
 import signal
 import sys
-from typing import Any
+
+from .server.stops import note_stop, stop_requested
 
 __all__ = ["main", "stop_requested"]
-
-_noted: list[int] = []
-
-
-def _note_stop(signum: int, frame: Any) -> None:
-    _noted.append(signum)
-
-
-def stop_requested() -> bool:
-    """Whether a stop signal came while ``serve`` was starting."""
-    return bool(_noted)
 
 
 def _command(argv: list[str]) -> str | None:
@@ -42,7 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     if _command(args) == "serve":
         for stop in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(stop, _note_stop)
+            signal.signal(stop, note_stop)
     from .cli import main as cli_main
 
     cli_main(args)

@@ -13,9 +13,7 @@ from pathlib import Path
 from typing import Any
 
 SEED_PAGE = Path(__file__).resolve().parent / "data" / "billing-transactions.txt"
-ORIGINAL_PAGE = (
-    Path(__file__).resolve().parents[2] / "shared" / "seed" / "billing-transactions.txt"
-)
+ORIGINAL_PAGE = Path(__file__).resolve().parents[2] / "shared" / "seed" / "billing-transactions.txt"
 
 
 def docs_example_body() -> dict[str, Any]:

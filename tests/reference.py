@@ -9,7 +9,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from mockserver.timestamps import parse_instant
+from mockserver.core.timestamps import parse_instant
 
 
 def reference_page(

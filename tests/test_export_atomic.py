@@ -190,7 +190,8 @@ def test_a_write_error_midway_in_a_real_process_leaves_nothing_behind(tmp_path: 
 def test_any_exception_midway_is_one_line_and_leaves_nothing_behind(
     tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_render = mockserver.cli.render_entry
+    from mockserver import render_entry as real_render
+
     rendered = iter(range(10**9))
 
     def render_then_break(*args: Any) -> dict[str, Any]:

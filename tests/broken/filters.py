@@ -7,8 +7,8 @@ import re
 from collections.abc import Callable
 from fractions import Fraction
 
-from mockserver.kinds import KINDS
-from mockserver.timestamps import TimestampError, format_utc, parse_instant
+from mockserver.core.kinds import KINDS
+from mockserver.core.timestamps import TimestampError, format_utc, parse_instant
 from tests.broken.registry import defect
 from tests.broken.wsgi import (
     Environ,

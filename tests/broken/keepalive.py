@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+from mockserver import read_result
 from tests.broken.wsgi import WSGIApp
 
 __all__ = ["KeepAliveServer"]
@@ -67,13 +67,7 @@ class _Handler(BaseHTTPRequestHandler):
             captured[:] = [status, headers]
             return lambda data: None
 
-        result: Iterable[bytes] = self.server.app(environ, start_response)
-        try:
-            payload = b"".join(result)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
+        payload = read_result(self.server.app(environ, start_response))
         status, headers = captured
         code, _, reason = status.partition(" ")
         self.send_response(int(code), reason)

@@ -7,8 +7,8 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from mockserver.kinds import KINDS
-from mockserver.timestamps import TimestampError, parse_instant
+from mockserver.core.kinds import KINDS
+from mockserver.core.timestamps import TimestampError, parse_instant
 from tests.broken.registry import defect
 from tests.broken.wsgi import (
     ENDPOINT,

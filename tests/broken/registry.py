@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from flask import Flask
 
 from mockserver import create_app
-from mockserver.config import builtin_config
+from mockserver.core.config import builtin_config
 from tests.broken.wsgi import WSGIApp
 
 __all__ = [

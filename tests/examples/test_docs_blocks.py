@@ -141,7 +141,7 @@ def test_python_blocks_run_verbatim(guide: str, tmp_path: Path) -> None:
 def test_the_schemas_guide_loads_the_installed_schemas(tmp_path: Path) -> None:
     """docs/schemas.md: finding the folder, and validating with it, each run on its own
     outside the checkout, so the installed `ledger_schemas` is the one found.
-    (tests/test_schemas.py runs every block from the repository root.)"""
+    (tests/contract/test_schemas.py runs every block from the repository root.)"""
     find, validate = blocks("schemas.md", "python")[:2]
     assert "Draft202012Validator" in validate.code
     for block in (find, validate):

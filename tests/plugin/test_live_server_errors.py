@@ -16,7 +16,7 @@ import requests
 from flask.testing import FlaskClient
 from ledger_fixtures import LedgerMock, LedgerServer
 
-from mockserver.faults import Fault
+from mockserver.testing.faults import Fault
 
 
 def _exchange(server: LedgerServer, data: bytes) -> tuple[int, dict[str, str], bytes]:

@@ -18,8 +18,8 @@ from ledger_fixtures.strategies import (
     timestamps,
 )
 
-from mockserver.params import ParamError, parse_query
-from mockserver.timestamps import parse_instant
+from mockserver.core.timestamps import parse_instant
+from mockserver.http.params import ParamError, parse_query
 
 CREDITS = {"topup", "refund", "admin_credit"}
 KEYS = {"id", "created_at", "kind", "amount_usd", "balance_after_usd", "source", "note"}
@@ -123,7 +123,7 @@ def test_tables_are_the_mocks_own() -> None:
     """Wire top-ups of $5000 and all eight refund models: what the mock itself generates."""
     from hypothesis import find
 
-    from mockserver import kinds
+    from mockserver.core import kinds
 
     def topup(cents: int) -> Any:
         return find(entries(kinds=("topup",)), lambda e: round(e["amount_usd"] * 100) == cents)

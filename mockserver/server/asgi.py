@@ -1,0 +1,322 @@
+"""The WSGI app on uvicorn's event loop: the one server of ``serve``.
+
+The app is called synchronously, on the loop itself: answers come from memory,
+so a hop to a thread would only add latency and GIL hand-offs. Three things
+would make the loop wait, and each is moved off it:
+
+- generating a large ledger on its first use (``needs_build``): generated on
+  a thread while the loop serves everyone else, then answered on the loop;
+- a latency fault (``--enable-control``): the fault layer only notes the delay
+  (``DEFER_LATENCY_KEY``) and it is awaited here, so a delayed answer holds
+  nothing but its own connection;
+- a request body (the control API's ``POST``s): read from the connection with
+  a size cap and a deadline before the app is called.
+
+A ``drop`` fault closes its own connection with no answer, and a ``truncate``
+fault writes half the answer and closes; both through the request's uvicorn
+cycle, which the protocol exposes to the control server only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import sys
+from collections.abc import Awaitable, Callable
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+from uvicorn.protocols.http.httptools_impl import HEADER_VALUE_RE, STATUS_LINE
+
+from ..core.errors import LedgerMockError
+from ..http.envelope import JSON, error_body, internal_error_body
+from ..http.limits import BODY_TIMEOUT, MAX_BODY_BYTES
+from ..http.wsgi import WSGIApp, read_result
+from ..testing.faults import DEFER_LATENCY_KEY, ConnectionDropped
+from ..testing.journal import FAULT_ENVIRON_KEY, LATENCY_ENVIRON_KEY
+from .protocol import BODY_INCOMPLETE_KEY, CYCLE_KEY, RAW_TARGET_KEY, JsonHttpToolsProtocol
+
+__all__ = ["InLoopWsgi", "JsonHttpToolsProtocol", "ServerError"]
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
+
+_INTERNAL_ERROR = internal_error_body()
+_JSON = JSON.encode("ascii")
+_NO_INPUT = b""
+
+
+def _environ(scope: Scope) -> dict[str, Any]:
+    """The PEP 3333 environ gunicorn would build for the same request.
+
+    ``PATH_INFO`` is the raw path percent-decoded to bytes and read as latin-1
+    (PEP 3333), not uvicorn's UTF-8 ``path``; ``RAW_URI`` is the request target
+    exactly as sent (``JsonHttpToolsProtocol`` puts it in the scope), which is
+    what the app judges ``//`` and ``%2F`` on. Repeated headers are joined with
+    a comma, trailing blanks are stripped and names containing ``_`` are
+    dropped, as gunicorn does, so the same text reaches the app whichever
+    server runs it.
+    """
+    raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
+    query: bytes = scope.get("query_string", b"")
+    target: bytes = scope.get(RAW_TARGET_KEY) or (raw_path + b"?" + query if query else raw_path)
+    server = scope.get("server") or ("127.0.0.1", 0)
+    client = scope.get("client") or ("", 0)
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": scope["method"],
+        "SCRIPT_NAME": "",
+        "PATH_INFO": unquote_to_bytes(raw_path).decode("latin-1"),
+        "QUERY_STRING": query.decode("latin-1"),
+        "RAW_URI": target.decode("latin-1"),
+        "SERVER_NAME": str(server[0]),
+        "SERVER_PORT": str(server[1]),
+        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
+        "REMOTE_ADDR": str(client[0]),
+        "REMOTE_PORT": str(client[1]),
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scope.get("scheme", "http"),
+        "wsgi.input": io.BytesIO(_NO_INPUT),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    for raw_name, raw_value in scope["headers"]:
+        name = raw_name.decode("latin-1")
+        if "_" in name:
+            continue
+        key = name.upper().replace("-", "_")
+        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            key = "HTTP_" + key
+        value = raw_value.rstrip(b" \t").decode("latin-1")  # as gunicorn strips them
+        environ[key] = f"{environ[key]},{value}" if key in environ else value
+    return environ
+
+
+class ServerError(LedgerMockError):
+    """What the server refuses to send: an answer HTTP/1.1 cannot carry as the app gave it."""
+
+
+class _BodyRefused(LedgerMockError):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class InLoopWsgi:
+    """An ASGI 3 app that answers each request by calling a WSGI app, on the loop.
+
+    Without ``control``, ``wsgi.input`` is empty and whatever body was sent is
+    discarded (the endpoint takes none). With it, bodies are read (capped), and
+    latency, drop and truncate faults are carried out here (module docstring).
+    ``needs_build(environ)`` names an account whose ledger the request would
+    generate, or ``None``. Anything the app raises becomes the contract's JSON
+    ``500``, never uvicorn's plain-text one.
+    """
+
+    def __init__(
+        self,
+        app: WSGIApp,
+        *,
+        control: bool = False,
+        needs_build: Callable[[dict[str, Any]], Callable[[], object] | None] | None = None,
+    ) -> None:
+        self.app = app
+        self.control = control
+        self.needs_build = needs_build
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # lifespan is off and WebSockets are not served
+            return
+        started = False
+
+        async def tracked_send(message: dict[str, Any]) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await self._answer(scope, receive, tracked_send)
+        except asyncio.CancelledError:
+            # The server stopped past its grace period while this request waited (a
+            # latency fault, a body, a first-use ledger): say so, in JSON, and close.
+            if not started:
+                message = "the mock is shutting down: retry"
+                await _send_error(send, 503, message, close=True, error_type="api_error")
+        except Exception:
+            sys.stderr.write("ledger-mock: unexpected error while answering a request\n")
+            if not started:
+                await _send_error(
+                    send,
+                    500,
+                    "internal error in the mock (please report it)",
+                    close=True,
+                    error_type="api_error",
+                )
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
+        environ = _environ(scope)
+        if self.needs_build is not None:
+            build = self.needs_build(environ)
+            if build is not None:
+                await asyncio.to_thread(build)
+        if not self.control:
+            status, headers, body = self._call_wsgi(environ)
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self._serve_with_controls(scope, environ, receive, send)
+
+    async def _serve_with_controls(
+        self, scope: Scope, environ: dict[str, Any], receive: Receive, send: Send
+    ) -> None:
+        try:
+            body = (
+                await asyncio.wait_for(_read_body(environ, receive), BODY_TIMEOUT)
+                if _has_body(environ)
+                else b""  # no task and no timer for the GETs that are nearly all of them
+            )
+            if scope.get(BODY_INCOMPLETE_KEY):
+                raise _BodyRefused(400, "malformed HTTP request: the body did not arrive whole")
+        except _BodyRefused as refused:
+            await _send_error(send, refused.status, str(refused), close=True)
+            return
+        except TimeoutError:
+            message = f"the request body did not arrive within {BODY_TIMEOUT:g} s"
+            await _send_error(send, 408, message, close=True)
+            return
+        if body or "CONTENT_LENGTH" in environ or "HTTP_TRANSFER_ENCODING" in environ:
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))  # as read: a chunked body is whole now
+            environ.pop("HTTP_TRANSFER_ENCODING", None)
+        environ[DEFER_LATENCY_KEY] = True
+        dropped = False
+        try:
+            status, headers, answer = self._call_wsgi(environ)
+        except ConnectionDropped:
+            dropped = True
+        delay = environ.get(LATENCY_ENVIRON_KEY) or 0.0
+        if delay:
+            await asyncio.sleep(delay)
+        if dropped:
+            _cut(scope, b"")
+        elif environ.get(FAULT_ENVIRON_KEY) == "truncate":
+            _cut(scope, _raw_response(status, headers, answer))
+        else:
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": answer})
+
+    def _call_wsgi(self, environ: dict[str, Any]) -> Answer:
+        started: list[tuple[str, list[tuple[str, str]]]] = []
+
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Any:
+            started.append((status, headers))
+            return _no_write
+
+        try:
+            body = read_result(self.app(environ, start_response))
+            status, headers = started[-1]
+            code = int(status[:3])
+            names = _ENCODED_NAMES
+            encoded = [(names.get(k) or _encode_name(k), _header_value(v)) for k, v in headers]
+            if code not in STATUS_LINE:
+                raise ServerError(f"status {status!r} has no HTTP status line")
+        except ConnectionDropped:
+            raise
+        except Exception:
+            sys.stderr.write("ledger-mock: unexpected error while answering a request\n")
+            return 500, _json_headers(_INTERNAL_ERROR), _INTERNAL_ERROR
+        return code, encoded, body
+
+
+def _has_body(environ: dict[str, Any]) -> bool:
+    return "HTTP_TRANSFER_ENCODING" in environ or environ.get("CONTENT_LENGTH", "") not in ("", "0")
+
+
+async def _read_body(environ: dict[str, Any], receive: Receive) -> bytes:
+    """The request body, whole: at most ``MAX_BODY_BYTES`` (a JSON ``413`` past it)."""
+    declared = environ.get("CONTENT_LENGTH", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise _BodyRefused(413, f"the request body is larger than {MAX_BODY_BYTES} bytes")
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(parts)  # the client went away; its answer goes nowhere
+        chunk: bytes = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _BodyRefused(413, f"the request body is larger than {MAX_BODY_BYTES} bytes")
+        parts.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(parts)
+
+
+async def _send_error(
+    send: Send,
+    status: int,
+    message: str,
+    *,
+    close: bool,
+    error_type: str = "invalid_request_error",
+) -> None:
+    body = error_body(error_type, message)
+    headers = _json_headers(body)
+    if close:  # the rest of an unread body is still on the connection
+        headers.append((b"Connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _cut(scope: Scope, data: bytes) -> None:
+    """Write ``data`` (maybe nothing) and close the connection: no answer follows from uvicorn."""
+    reference = scope.get(CYCLE_KEY)
+    cycle = reference() if reference is not None else None
+    if cycle is None:  # not served by the control protocol: nothing to cut
+        return
+    cycle.disconnected = True  # uvicorn sends nothing more for this request
+    cycle.keep_alive = False
+    if data:
+        cycle.transport.write(data)
+    cycle.transport.close()
+
+
+def _raw_response(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:
+    """A response as bytes, exactly as given: a truncated body keeps its full Content-Length."""
+    reason = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else ""
+    lines = [f"HTTP/1.1 {status} {reason}".encode("latin-1")]
+    lines.extend(name + b": " + value for name, value in headers)
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+
+_ENCODED_NAMES: dict[str, bytes] = {}
+
+
+def _encode_name(name: str) -> bytes:
+    """Header names repeat on every response; each is encoded once (a bounded set)."""
+    encoded = name.encode("latin-1")
+    if len(_ENCODED_NAMES) < 256:
+        _ENCODED_NAMES[name] = encoded
+    return encoded
+
+
+def _header_value(value: str) -> bytes:
+    """Encoded; refused here (so the answer is the JSON 500) rather than by uvicorn mid-send."""
+    encoded = value.encode("latin-1")
+    if HEADER_VALUE_RE.search(encoded):
+        raise ServerError(f"header value {value!r} has control characters")
+    return encoded
+
+
+def _no_write(data: bytes) -> None:
+    raise ServerError("the WSGI write() callable is not supported")
+
+
+def _json_headers(body: bytes) -> list[tuple[bytes, bytes]]:
+    return [(b"Content-Type", _JSON), (b"Content-Length", str(len(body)).encode())]

@@ -1,0 +1,368 @@
+"""The request journal: what a client asked of the mock, and helpers to assert on it.
+
+``JournalMiddleware`` wraps the WSGI app and appends one ``JournalEntry`` per
+request (method, path, raw query, headers with secrets redacted, status, the
+injected fault if any, the injected latency in seconds). It is installed only
+when asked for (``create_app(journal=...)``), so the served hot path pays
+nothing otherwise.
+
+The journal keeps the newest ``max_entries`` requests (100 000 by default) and
+counts the older ones it let go in ``dropped``: a long-running ``serve
+--enable-control`` stays within bounded memory.
+
+Redacted headers: ``Authorization`` (to ``Bearer [REDACTED]``, the token kept
+only as a fingerprint), ``Proxy-Authorization``, ``Cookie``, and every header
+whose name contains ``token``, ``secret``, ``key``, ``auth``, ``cookie`` or
+``password`` (any case: ``X-Api-Key``, ``X-Auth-Token``, ``X-Client-Secret``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+from urllib.parse import parse_qsl
+
+from ..core.errors import SettingError
+from ..http.paths import TRANSACTIONS_PATH
+from ..http.wsgi import Environ, StartResponse, WSGIApp
+
+__all__ = [
+    "DEFAULT_MAX_ENTRIES",
+    "FAULT_ENVIRON_KEY",
+    "LATENCY_ENVIRON_KEY",
+    "Journal",
+    "JournalEntry",
+    "JournalMiddleware",
+    "is_secret_header",
+    "key_fingerprint",
+]
+
+FAULT_ENVIRON_KEY = "ledger_mock.fault"
+# Seconds of injected latency (float), set by the fault middleware whether it slept
+# them or left them to the server to wait out (see mockserver.testing.faults.DEFER_LATENCY_KEY).
+LATENCY_ENVIRON_KEY = "ledger_mock.latency"
+DEFAULT_MAX_ENTRIES = 100_000
+_REDACTED = "[REDACTED]"
+_SECRET_WORDS = ("token", "secret", "key", "auth", "cookie", "password")
+
+
+@lru_cache(maxsize=256)
+def key_fingerprint(key: str) -> str:
+    """A short, stable, one-way name for a key (what the journal keeps instead of it)."""
+    return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+_PLAIN, _CONTENT, _AUTHORIZATION, _SECRET = range(4)
+
+
+@lru_cache(maxsize=512)
+def _journal_header(environ_key: str) -> tuple[str, int] | None:
+    """``HTTP_ACCEPT_ENCODING`` → (``Accept-Encoding``, how it is kept); ``None``: not a header.
+
+    Cached: the same few keys come on every request, and this runs for each key
+    of each request's environ.
+    """
+    if environ_key.startswith("HTTP_"):
+        header = environ_key[5:].replace("_", "-").title()
+    elif environ_key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        return environ_key.replace("_", "-").title(), _CONTENT
+    else:
+        return None
+    if header == "Authorization":
+        return header, _AUTHORIZATION
+    return header, _SECRET if is_secret_header(header) else _PLAIN
+
+
+# index, method, path, query string, headers, status, fault, key id, latency
+_Row = tuple[
+    int, str, str, str, tuple[tuple[str, str], ...], int | None, str | None, str | None, float
+]
+
+
+def _entry(row: _Row) -> JournalEntry:
+    index, method, path, query, headers, status, fault, key_id, latency = row
+    return JournalEntry(
+        index=index,
+        method=method,
+        path=path,
+        query_string=query,
+        headers=dict(headers),
+        status=status,
+        fault=fault,
+        key_id=key_id,
+        latency=latency,
+    )
+
+
+@lru_cache(maxsize=256)
+def is_secret_header(name: str) -> bool:
+    """Whether the journal redacts a header (``Authorization``, ``Cookie``, ``X-Api-Key``, ...)."""
+    lowered = name.lower()
+    return any(word in lowered for word in _SECRET_WORDS)
+
+
+def _redact(value: str) -> tuple[str, str | None]:
+    """``Authorization`` value → (redacted value, fingerprint of the token or None)."""
+    parts = value.strip(" \t").split(None, 1)
+    if len(parts) == 2 and parts[0].lower() == "bearer":
+        return f"{parts[0]} {_REDACTED}", key_fingerprint(parts[1].strip(" \t"))
+    return _REDACTED if value else value, None
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One request as the mock saw it. ``status`` is ``None`` when the connection was dropped.
+
+    ``latency`` is the injected delay in seconds (0 without a latency fault), the
+    same whether the mock slept it or the server waited it out after the app answered:
+    the journal records what was injected, never a wall-clock measure.
+    """
+
+    index: int
+    method: str
+    path: str
+    query_string: str
+    headers: Mapping[str, str]
+    status: int | None
+    fault: str | None = None
+    key_id: str | None = field(default=None, repr=False)
+    latency: float = 0.0
+
+    @property
+    def params(self) -> dict[str, list[str]]:
+        """The query parameters, each with every value given (in order)."""
+        out: dict[str, list[str]] = {}
+        for name, value in parse_qsl(self.query_string, keep_blank_values=True):
+            out.setdefault(name, []).append(value)
+        return out
+
+    def param(self, name: str) -> str | None:
+        """The first value of ``name`` in the query string, or ``None``."""
+        values = self.params.get(name)
+        return values[0] if values else None
+
+    @property
+    def page(self) -> int | None:
+        """The requested page (1 when absent); ``None`` if it is not a plain integer."""
+        return _int_param(self.param("page"), 1)
+
+    @property
+    def page_size(self) -> int | None:
+        """The requested page size (50 when absent); ``None`` if it is not a plain integer."""
+        return _int_param(self.param("page_size"), 50)
+
+    @property
+    def authenticated(self) -> bool:
+        """Whether the request carried a Bearer token (right or wrong)."""
+        return self.key_id is not None
+
+    def sent_key(self, key: str) -> bool:
+        """Whether the request carried exactly ``key`` as its Bearer token."""
+        return self.key_id == key_fingerprint(key)
+
+    @property
+    def line(self) -> str:
+        """``GET /path?query -> 200`` (for assertion messages)."""
+        target = self.path + (f"?{self.query_string}" if self.query_string else "")
+        outcome = "dropped" if self.status is None else str(self.status)
+        fault = f" [fault: {self.fault}]" if self.fault else ""
+        latency = f" [latency: {self.latency:g}s]" if self.latency else ""
+        return f"#{self.index} {self.method} {target} -> {outcome}{fault}{latency}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form (what ``GET /__mock/journal`` returns)."""
+        return {
+            "index": self.index,
+            "method": self.method,
+            "path": self.path,
+            "query_string": self.query_string,
+            "headers": dict(self.headers),
+            "status": self.status,
+            "fault": self.fault,
+            "latency": self.latency,
+            "key_id": self.key_id,
+        }
+
+
+def _int_param(text: str | None, default: int) -> int | None:
+    if text is None:
+        return default
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+class Journal:
+    """Thread-safe, bounded record of ``JournalEntry`` with assertion helpers.
+
+    It keeps the newest ``max_entries`` requests; ``dropped`` counts the older
+    ones let go since the last ``clear`` (an entry's ``index`` still counts them).
+    """
+
+    def __init__(self, *, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
+        if isinstance(max_entries, bool) or not isinstance(max_entries, int) or max_entries < 1:
+            raise SettingError(
+                f"max_entries must be an integer >= 1, got {max_entries!r}", param="max_entries"
+            )
+        self.max_entries = max_entries
+        self._lock = threading.Lock()
+        # Rows are plain tuples of strings and numbers: the cyclic GC stops tracking
+        # them, so a full journal (10^5 requests) costs no collection time; entries
+        # are built when read (a JournalEntry is a tracked object, and a dict each).
+        self._entries: deque[_Row] = deque(maxlen=max_entries)
+        self._recorded = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def dropped(self) -> int:
+        """Requests recorded since the last ``clear`` that no longer fit (oldest first)."""
+        with self._lock:
+            return self._recorded - len(self._entries)
+
+    def __iter__(self) -> Iterator[JournalEntry]:
+        return iter(self.entries)
+
+    @property
+    def entries(self) -> list[JournalEntry]:
+        """A snapshot of every request so far, in the order they completed."""
+        with self._lock:
+            rows = list(self._entries)
+        return [_entry(row) for row in rows]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._recorded = 0
+
+    def record(self, environ: Mapping[str, Any], status: int | None, fault: str | None) -> None:
+        """Append the request of ``environ`` (its injected latency read from the environ)."""
+        latency = environ.get(LATENCY_ENVIRON_KEY)
+        headers: list[tuple[str, str]] = []
+        key_id = None
+        for name, value in environ.items():
+            spec = _journal_header(name)
+            if spec is None or (spec[1] == _CONTENT and not value):
+                continue
+            header, treatment = spec
+            if treatment == _AUTHORIZATION:
+                value, key_id = _redact(str(value))
+            elif treatment == _SECRET:
+                value = _REDACTED if value else value
+            headers.append((header, str(value)))
+        method = str(environ.get("REQUEST_METHOD", "GET"))
+        path = str(environ.get("PATH_INFO", ""))
+        query = str(environ.get("QUERY_STRING", ""))
+        injected = float(latency) if isinstance(latency, (int, float)) else 0.0
+        with self._lock:
+            row: _Row = (
+                self._recorded,
+                method,
+                path,
+                query,
+                tuple(headers),
+                status,
+                fault,
+                key_id,
+                injected,
+            )
+            self._entries.append(row)
+            self._recorded += 1
+
+    # -- selections --------------------------------------------------------------
+
+    def listing_requests(self) -> list[JournalEntry]:
+        """Requests to ``/api/v1/me/billing/transactions``."""
+        return [entry for entry in self.entries if entry.path == TRANSACTIONS_PATH]
+
+    def pages(self) -> list[int | None]:
+        """The page numbers requested from the listing, in order."""
+        return [entry.page for entry in self.listing_requests()]
+
+    def describe(self) -> str:
+        lines = [entry.line for entry in self.entries]
+        dropped = self.dropped
+        if dropped:
+            lines.insert(0, f"({dropped} earlier requests dropped: the journal keeps the newest)")
+        return "\n".join(lines) or "(no requests)"
+
+    # -- assertions --------------------------------------------------------------
+
+    def _fail(self, message: str) -> None:
+        raise AssertionError(f"{message}\nrequests received:\n{self.describe()}")
+
+    def assert_paginated(self, *, total: int, page_size: int) -> None:
+        """The client fetched pages 1..last at ``page_size``, each once, in order, and stopped.
+
+        ``last`` is ``ceil(total / page_size)`` (page 1 when ``total`` is 0).
+        """
+        if total < 0 or page_size < 1:
+            raise SettingError("total must be >= 0 and page_size >= 1")
+        requests = self.listing_requests()
+        sizes = {entry.page_size for entry in requests}
+        if sizes - {page_size}:
+            self._fail(
+                f"expected every request at page_size={page_size}, saw {sorted(map(str, sizes))}"
+            )
+        expected = list(range(1, max(1, math.ceil(total / page_size)) + 1))
+        pages = [entry.page for entry in requests]
+        if pages != expected:
+            self._fail(f"expected pages {expected} exactly once each, in order; got {pages}")
+
+    def assert_always_authenticated(self, key: str | None = None) -> None:
+        """Every request carried a Bearer token (``key`` itself, when given)."""
+        for entry in self.entries:
+            if not entry.authenticated:
+                self._fail(f"request #{entry.index} carried no Bearer token")
+            if key is not None and not entry.sent_key(key):
+                self._fail(f"request #{entry.index} carried a different key than expected")
+
+    def assert_max_page_size(self, limit: int = 200) -> None:
+        """No listing request asked for more than ``limit`` entries per page."""
+        for entry in self.listing_requests():
+            size = entry.page_size
+            if size is None or size > limit:
+                self._fail(
+                    f"request #{entry.index} asked for page_size={entry.param('page_size')!r}"
+                )
+
+
+class JournalMiddleware:
+    """WSGI middleware recording every request into ``journal``.
+
+    ``skip_prefix`` (the control API's, when enabled) is passed through unrecorded.
+    """
+
+    def __init__(self, app: WSGIApp, journal: Journal, *, skip_prefix: str | None = None) -> None:
+        self.app = app
+        self.journal = journal
+        self.skip_prefix = skip_prefix
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        if self.skip_prefix and str(environ.get("PATH_INFO", "")).startswith(self.skip_prefix):
+            return self.app(environ, start_response)
+        seen: list[int] = []
+
+        def recording_start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
+            seen.append(int(status.split(" ", 1)[0]))
+            return (
+                start_response(status, headers, exc_info)
+                if exc_info
+                else start_response(status, headers)
+            )
+
+        try:
+            result = self.app(environ, recording_start_response)
+        except ConnectionError:
+            self.journal.record(environ, None, environ.get(FAULT_ENVIRON_KEY))
+            raise
+        except Exception:  # answered with a 500 by the last-resort guard (see control.py)
+            self.journal.record(environ, 500, environ.get(FAULT_ENVIRON_KEY))
+            raise
+        self.journal.record(environ, seen[-1] if seen else None, environ.get(FAULT_ENVIRON_KEY))
+        return result
