@@ -79,15 +79,21 @@ def _assert_one_error_line(err: str, fragment: str) -> None:
     assert "Traceback" not in err
 
 
-def _wait_for_partial_file(directory: Path, timeout: float = 30.0) -> None:
-    """Block until the export's temporary file holds some bytes: it is mid-write."""
+def _interrupt_each_mid_write(
+    runs: list[tuple[Path, subprocess.Popen[bytes]]], timeout: float = 60.0
+) -> None:
+    """SIGINT each export as soon as its temporary file holds bytes (all watched at once,
+    so a loaded machine cannot let one finish while another is awaited)."""
+    waiting = dict(runs)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with os.scandir(directory) as entries:
-            if any(e.name.endswith(".part") and e.stat().st_size > 0 for e in entries):
-                return
-        time.sleep(0.01)
-    raise AssertionError(f"no partial export appeared in {directory} within {timeout} s")
+    while waiting and time.monotonic() < deadline:
+        for directory, process in list(waiting.items()):
+            with os.scandir(directory) as entries:
+                if any(e.name.endswith(".part") and e.stat().st_size > 0 for e in entries):
+                    process.send_signal(signal.SIGINT)
+                    del waiting[directory]
+        time.sleep(0.005)
+    assert not waiting, f"no partial export appeared within {timeout} s in {list(waiting)}"
 
 
 @POSIX_ONLY
@@ -105,9 +111,7 @@ def test_ctrl_c_mid_export_leaves_nothing_behind(tmp_path: Path) -> None:
         process = _cli("export", "--key", HUGE, "--format", fmt, "--output", str(directory / name))
         runs.append((directory, name, previous, process))
     try:
-        for directory, _, _, process in runs:
-            _wait_for_partial_file(directory)
-            process.send_signal(signal.SIGINT)
+        _interrupt_each_mid_write([(directory, process) for directory, _, _, process in runs])
         results = [_finish(process) for *_, process in runs]
     finally:
         for *_, process in runs:
@@ -115,7 +119,10 @@ def test_ctrl_c_mid_export_leaves_nothing_behind(tmp_path: Path) -> None:
                 process.kill()
                 process.communicate()
     for (directory, name, previous, _), (code, out, err) in zip(runs, results, strict=True):
-        assert (code, out, err) == (130, b"", "ledger-mock: aborted\n"), (directory, err)
+        # 130, or death by the SIGINT itself (seen now and then on a loaded machine, after
+        # the line was written): a shell reports both as 130, "interrupted".
+        assert code in (130, -signal.SIGINT), (directory, code, err)
+        assert (out, err) == (b"", "ledger-mock: aborted\n"), (directory, err)
         _assert_untouched(directory, name, previous=previous)
 
 
