@@ -131,6 +131,20 @@ class InLoopWsgi:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # lifespan is off and WebSockets are not served
             return
+        if self.control:
+            await self._call_with_controls(scope, receive, send)
+            return
+        try:  # nothing is sent before the answer is whole: no tracking needed
+            environ = _environ(scope)
+            await self._build_if_needed(environ)
+            status, headers, body = self._call_wsgi(environ)
+        except BaseException as error:
+            await _unanswered(send, error)
+            return
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _call_with_controls(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def tracked_send(message: dict[str, Any]) -> None:
@@ -139,36 +153,21 @@ class InLoopWsgi:
             await send(message)
 
         try:
-            await self._answer(scope, receive, tracked_send)
-        except asyncio.CancelledError:
-            # The server stopped past its grace period while this request waited (a
-            # latency fault, a body, a first-use ledger): say so, in JSON, and close.
-            if not started:
-                message = "the mock is shutting down: retry"
-                await _send_error(send, 503, message, close=True, error_type="api_error")
-        except Exception:
-            sys.stderr.write("ledger-mock: unexpected error while answering a request\n")
-            if not started:
-                await _send_error(
-                    send,
-                    500,
-                    "internal error in the mock (please report it)",
-                    close=True,
-                    error_type="api_error",
-                )
+            environ = _environ(scope)
+            await self._build_if_needed(environ)
+            await self._serve_with_controls(scope, environ, receive, tracked_send)
+        except BaseException as error:
+            if started:
+                if not isinstance(error, (Exception, asyncio.CancelledError)):
+                    raise
+                return
+            await _unanswered(send, error)
 
-    async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
-        environ = _environ(scope)
+    async def _build_if_needed(self, environ: dict[str, Any]) -> None:
         if self.needs_build is not None:
             build = self.needs_build(environ)
             if build is not None:
                 await asyncio.to_thread(build)
-        if not self.control:
-            status, headers, body = self._call_wsgi(environ)
-            await send({"type": "http.response.start", "status": status, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
-            return
-        await self._serve_with_controls(scope, environ, receive, send)
 
     async def _serve_with_controls(
         self, scope: Scope, environ: dict[str, Any], receive: Receive, send: Send
@@ -256,6 +255,25 @@ async def _read_body(environ: dict[str, Any], receive: Receive) -> bytes:
         parts.append(chunk)
         if not message.get("more_body", False):
             return b"".join(parts)
+
+
+async def _unanswered(send: Send, error: BaseException) -> None:
+    """A request that raised before its answer started: the JSON ``503`` or ``500``, then close.
+
+    ``CancelledError`` is the server stopping past its grace period while the
+    request waited (a latency fault, a body, a first-use ledger); anything else
+    is a bug of the mock. Other ``BaseException``s (``SystemExit``) go on.
+    """
+    if isinstance(error, asyncio.CancelledError):
+        message = "the mock is shutting down: retry"
+        await _send_error(send, 503, message, close=True, error_type="api_error")
+    elif isinstance(error, Exception):
+        sys.stderr.write("ledger-mock: unexpected error while answering a request\n")
+        headers = [*_json_headers(_INTERNAL_ERROR), (b"Connection", b"close")]
+        await send({"type": "http.response.start", "status": 500, "headers": headers})
+        await send({"type": "http.response.body", "body": _INTERNAL_ERROR})
+    else:
+        raise error
 
 
 async def _send_error(
