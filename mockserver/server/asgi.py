@@ -131,43 +131,25 @@ class InLoopWsgi:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # lifespan is off and WebSockets are not served
             return
-        if self.control:
-            await self._call_with_controls(scope, receive, send)
-            return
-        try:  # nothing is sent before the answer is whole: no tracking needed
-            environ = _environ(scope)
-            await self._build_if_needed(environ)
-            status, headers, body = self._call_wsgi(environ)
-        except BaseException as error:
-            await _unanswered(send, error)
-            return
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
-
-    async def _call_with_controls(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = False
-
-        async def tracked_send(message: dict[str, Any]) -> None:
-            nonlocal started
-            started = True
-            await send(message)
-
         try:
             environ = _environ(scope)
-            await self._build_if_needed(environ)
-            await self._serve_with_controls(scope, environ, receive, tracked_send)
+            if self.needs_build is not None:
+                build = self.needs_build(environ)
+                if build is not None:
+                    await asyncio.to_thread(build)
+            if self.control:
+                await self._serve_with_controls(scope, environ, receive, send)
+                return
+            status, headers, body = self._call_wsgi(environ)
         except BaseException as error:
-            if started:
+            if _response_started(scope):  # too late for another answer: the close says it
                 if not isinstance(error, (Exception, asyncio.CancelledError)):
                     raise
                 return
             await _unanswered(send, error)
-
-    async def _build_if_needed(self, environ: dict[str, Any]) -> None:
-        if self.needs_build is not None:
-            build = self.needs_build(environ)
-            if build is not None:
-                await asyncio.to_thread(build)
+            return
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
     async def _serve_with_controls(
         self, scope: Scope, environ: dict[str, Any], receive: Receive, send: Send
@@ -290,6 +272,14 @@ async def _send_error(
         headers.append((b"Connection", b"close"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+def _response_started(scope: Scope) -> bool:
+    """Whether uvicorn has sent this request's status line (known on the control server,
+    whose protocol exposes the cycle; elsewhere an exception comes before any send)."""
+    reference = scope.get(CYCLE_KEY)
+    cycle = reference() if reference is not None else None
+    return bool(cycle is not None and cycle.response_started)
 
 
 def _cut(scope: Scope, data: bytes) -> None:

@@ -284,6 +284,8 @@ class Faults:
         with self._lock:
             self._count += 1
             number = self._count
+            if not self._faults:
+                return ()
             faults = tuple(self._faults)
         return tuple(fault for fault, base in faults if fault.hits(number - base))
 
@@ -331,6 +333,8 @@ class FaultMiddleware:
         if self.skip_prefix and str(environ.get("PATH_INFO", "")).startswith(self.skip_prefix):
             return self.app(environ, start_response)
         hits = self.faults.next_request()
+        if not hits:  # nearly every request: no generator, no sum
+            return self.app(environ, start_response)
         delay = sum(f.delay for f in hits if f.kind == "latency")
         if delay:
             environ[LATENCY_ENVIRON_KEY] = float(environ.get(LATENCY_ENVIRON_KEY) or 0.0) + delay

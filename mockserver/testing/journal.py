@@ -61,13 +61,12 @@ def key_fingerprint(key: str) -> str:
 _PLAIN, _CONTENT, _AUTHORIZATION, _SECRET = range(4)
 
 
-@lru_cache(maxsize=512)
-def _journal_header(environ_key: str) -> tuple[str, int] | None:
-    """``HTTP_ACCEPT_ENCODING`` → (``Accept-Encoding``, how it is kept); ``None``: not a header.
+_UNSEEN: Any = object()
+_MAX_KNOWN_KEYS = 512
 
-    Cached: the same few keys come on every request, and this runs for each key
-    of each request's environ.
-    """
+
+def _journal_header(environ_key: str) -> tuple[str, int] | None:
+    """``HTTP_ACCEPT_ENCODING`` → (``Accept-Encoding``, how it is kept); ``None``: not a header."""
     if environ_key.startswith("HTTP_"):
         header = environ_key[5:].replace("_", "-").title()
     elif environ_key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
@@ -214,6 +213,9 @@ class Journal:
         # them, so a full journal (10^5 requests) costs no collection time; entries
         # are built when read (a JournalEntry is a tracked object, and a dict each).
         self._entries: deque[_Row] = deque(maxlen=max_entries)
+        # environ key -> what is kept of it: the same few keys come on every request,
+        # and every key of every request's environ is looked up (a dict beats a call).
+        self._known: dict[str, tuple[str, int] | None] = {}
         self._recorded = 0
 
     def __len__(self) -> int:
@@ -245,8 +247,13 @@ class Journal:
         latency = environ.get(LATENCY_ENVIRON_KEY)
         headers: list[tuple[str, str]] = []
         key_id = None
+        known = self._known
         for name, value in environ.items():
-            spec = _journal_header(name)
+            spec = known.get(name, _UNSEEN)
+            if spec is _UNSEEN:
+                spec = _journal_header(name)
+                if len(known) < _MAX_KNOWN_KEYS:  # a client's odd header names: bounded
+                    known[name] = spec
             if spec is None or (spec[1] == _CONTENT and not value):
                 continue
             header, treatment = spec
