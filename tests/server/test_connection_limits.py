@@ -161,8 +161,11 @@ def test_first_use_of_a_huge_ledger_does_not_stall_other_clients() -> None:
 
         prober = threading.Thread(target=probe)
         prober.start()
-        time.sleep(0.3)
+        deadline = time.monotonic() + 10
+        while len(gaps) < 20 and time.monotonic() < deadline:  # probes flowing first
+            time.sleep(0.05)
         calm = list(gaps)
+        assert calm, "no probe was answered before the first use"
         started = time.perf_counter()
         with socket.create_connection((host, port), timeout=30) as sock:
             sock.sendall(_get("bsk_test_huge", close=True))
@@ -172,4 +175,5 @@ def test_first_use_of_a_huge_ledger_does_not_stall_other_clients() -> None:
         stop.set()
         prober.join(timeout=15)
     assert during, "no probe was answered while the ledger was generated"
-    assert max(during) < build / 3, (build, max(during), statistics.median(calm))
+    # Before the build left the event loop, the largest gap was the whole build.
+    assert max(during) < build / 2, (build, max(during), statistics.median(calm))
