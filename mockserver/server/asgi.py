@@ -163,11 +163,11 @@ class InLoopWsgi:
             if scope.get(BODY_INCOMPLETE_KEY):
                 raise _BodyRefused(400, "malformed HTTP request: the body did not arrive whole")
         except _BodyRefused as refused:
-            await _send_error(send, refused.status, str(refused), close=True)
+            await _send_error(send, refused.status, str(refused))
             return
         except TimeoutError:
             message = f"the request body did not arrive within {BODY_TIMEOUT:g} s"
-            await _send_error(send, 408, message, close=True)
+            await _send_error(send, 408, message)
             return
         if body or "CONTENT_LENGTH" in environ or "HTTP_TRANSFER_ENCODING" in environ:
             environ["wsgi.input"] = io.BytesIO(body)
@@ -247,29 +247,21 @@ async def _unanswered(send: Send, error: BaseException) -> None:
     is a bug of the mock. Other ``BaseException``s (``SystemExit``) go on.
     """
     if isinstance(error, asyncio.CancelledError):
-        message = "the mock is shutting down: retry"
-        await _send_error(send, 503, message, close=True, error_type="api_error")
+        await _send_closing(send, 503, error_body("api_error", "the mock is shutting down: retry"))
     elif isinstance(error, Exception):
         sys.stderr.write("ledger-mock: unexpected error while answering a request\n")
-        headers = [*_json_headers(_INTERNAL_ERROR), (b"Connection", b"close")]
-        await send({"type": "http.response.start", "status": 500, "headers": headers})
-        await send({"type": "http.response.body", "body": _INTERNAL_ERROR})
+        await _send_closing(send, 500, _INTERNAL_ERROR)
     else:
         raise error
 
 
-async def _send_error(
-    send: Send,
-    status: int,
-    message: str,
-    *,
-    close: bool,
-    error_type: str = "invalid_request_error",
-) -> None:
-    body = error_body(error_type, message)
-    headers = _json_headers(body)
-    if close:  # the rest of an unread body is still on the connection
-        headers.append((b"Connection", b"close"))
+async def _send_error(send: Send, status: int, message: str) -> None:
+    await _send_closing(send, status, error_body("invalid_request_error", message))
+
+
+async def _send_closing(send: Send, status: int, body: bytes) -> None:
+    """A JSON answer, then the close: the rest of an unread body may still be on the wire."""
+    headers = [*_json_headers(body), (b"Connection", b"close")]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
