@@ -58,6 +58,9 @@ class Exchange:
     authorization: str | None
     status: int = 0
     headers: Mapping[str, str] = field(default_factory=dict)
+    # The body as received; `text` is its UTF-8 reading for display (bad bytes replaced),
+    # so rules about the bytes themselves must look at `content`.
+    content: bytes = b""
     text: str = ""
 
     @cached_property
@@ -148,6 +151,7 @@ class Client:
             raise TransportError(exchange, error) from error
         exchange.status = response.status_code
         exchange.headers = dict(response.headers)
+        exchange.content = response.content
         exchange.text = response.content.decode("utf-8", errors="replace")
         self.exchanges.append(exchange)
         return exchange
