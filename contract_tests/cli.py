@@ -6,6 +6,11 @@ violated; 2: the check could not run (one line on stderr, no traceback), as a
 whole (bad arguments, unreachable target) or for some rules (a schema the
 suite cannot find, an internal error: the report is printed, those rules show
 as ERROR, and the stderr line names them and why).  2 wins over 1.
+
+Real services push back: `--max-tries` and `--max-wait` bound how long 429s,
+503s with Retry-After, resets and timeouts are waited out, `--rate-limit`
+keeps the whole run under a request rate, `--max-duration` bounds the run
+(what it leaves unchecked is "could not check", exit 2).
 """
 
 from __future__ import annotations
@@ -19,7 +24,13 @@ from contract_tests.catalog import Profile
 from contract_tests.errors import CheckCouldNotRun
 from contract_tests.junit import write_junit
 from contract_tests.report import EXIT_COULD_NOT_RUN
-from contract_tests.runner import DEFAULT_MAX_EXAMPLES, DEFAULT_SEED, run_check
+from contract_tests.runner import (
+    DEFAULT_MAX_EXAMPLES,
+    DEFAULT_MAX_TRIES,
+    DEFAULT_MAX_WAIT,
+    DEFAULT_SEED,
+    run_check,
+)
 
 __all__ = ["check"]
 
@@ -69,6 +80,32 @@ class _OneLineErrors(click.Command):
     help="Schemathesis fuzzing examples.",
 )
 @click.option(
+    "--rate-limit",
+    metavar="N/s|N/m",
+    help="Keep the whole run (fuzzing included) under this request rate, e.g. 10/s.",
+)
+@click.option(
+    "--max-duration",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Stop after this long; rules not checked by then are 'could not check' (exit 2).",
+)
+@click.option(
+    "--max-tries",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_TRIES,
+    show_default=True,
+    help="Tries per request when the target answers 429/503 (Retry-After) or not at all.",
+)
+@click.option(
+    "--max-wait",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_MAX_WAIT,
+    show_default=True,
+    metavar="SECONDS",
+    help="Seconds the whole run may wait out pushback.",
+)
+@click.option(
     "--junit-xml", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML."
 )
 def check(
@@ -81,6 +118,10 @@ def check(
     usage_drift: bool,
     seed: int,
     max_examples: int,
+    rate_limit: str | None,
+    max_duration: float | None,
+    max_tries: int,
+    max_wait: float,
     junit_xml: Path | None,
 ) -> None:
     """Check an implementation of GET /me/billing/transactions against CONTRACT.md."""
@@ -95,6 +136,10 @@ def check(
             usage_drift=usage_drift,
             seed=seed,
             max_examples=max_examples,
+            rate_limit=rate_limit,
+            max_duration=max_duration,
+            max_tries=max_tries,
+            max_wait=max_wait,
         )
     except CheckCouldNotRun as error:
         raise _fail(str(error)) from None

@@ -7,6 +7,11 @@ invariants) need no extra traffic, and every violation can be shown as a curl
 line.  Query strings are built here by hand, already percent-encoded, because
 several rules are about the exact bytes of the query (`+`, repeated names,
 non-ASCII digits).
+
+Every request goes through the run's `Governor` (`contract_tests.pushback`):
+a `429` is waited out and sent again, never recorded as the answer.  What is
+still pushed back after the bound raises `PushbackExhausted`, what still gets
+no answer raises `TransportError`: neither is an exchange a rule may judge.
 """
 
 from __future__ import annotations
@@ -21,7 +26,17 @@ from urllib.parse import quote
 
 import requests
 
-__all__ = ["ENDPOINT", "Client", "Exchange", "TransportError", "bearer", "encode_query"]
+from contract_tests.pushback import Governor, Unanswered
+
+__all__ = [
+    "ENDPOINT",
+    "Client",
+    "Exchange",
+    "PushbackExhausted",
+    "TransportError",
+    "bearer",
+    "encode_query",
+]
 
 ENDPOINT = "/me/billing/transactions"
 _MISSING: Any = object()
@@ -39,12 +54,26 @@ def encode_query(params: Mapping[str, str] | Iterable[tuple[str, str]]) -> str:
 
 
 class TransportError(Exception):
-    """The target gave no HTTP response (refused, reset, timed out)."""
+    """The target gave no HTTP response (refused, reset, timed out), retries included."""
 
-    def __init__(self, exchange: Exchange, cause: Exception) -> None:
+    def __init__(self, exchange: Exchange, cause: Exception, reason: str | None = None) -> None:
         super().__init__(f"{exchange.method} {exchange.url}: {cause}")
         self.exchange = exchange
         self.cause = cause
+        self.reason = reason
+
+
+class PushbackExhausted(Exception):
+    """The target still answered 429 (or 503 with Retry-After) after the retry bound.
+
+    Not a verdict: the rules that needed this answer could not be checked.
+    `exchange` holds the last pushback, for the reason text only.
+    """
+
+    def __init__(self, exchange: Exchange, reason: str) -> None:
+        super().__init__(f"{exchange.method} {exchange.url}: {reason}")
+        self.exchange = exchange
+        self.reason = reason
 
 
 @dataclass
@@ -100,10 +129,18 @@ class Exchange:
 class Client:
     """Sends requests to one base URL and records every exchange."""
 
-    def __init__(self, base_url: str, *, default_key: str, timeout: float = 15.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        default_key: str,
+        timeout: float = 15.0,
+        governor: Governor | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.default_authorization = bearer(default_key)
         self.timeout = timeout
+        self.governor = governor if governor is not None else Governor()
         self.exchanges: list[Exchange] = []
         self._session = requests.Session()
         # requests would add `Accept-Encoding` and friends; keep them, but
@@ -121,11 +158,16 @@ class Client:
         authorization: str | None = _MISSING,
         path: str = ENDPOINT,
         method: str = "GET",
+        retry_unconnected: bool = True,
     ) -> Exchange:
-        """Send one request; `authorization=None` sends no header at all."""
+        """Send one request; `authorization=None` sends no header at all.
+
+        `retry_unconnected=False`: a connection that cannot be opened at all is
+        not retried (the first probe: a wrong URL is said at once).
+        """
         query = params if isinstance(params, str) else encode_query(params)
         auth = self.default_authorization if authorization is _MISSING else authorization
-        return self.send(method, path, query, auth)
+        return self.send(method, path, query, auth, retry_unconnected=retry_unconnected)
 
     def prepare(self, params: Mapping[str, str] | Iterable[tuple[str, str]] | str = ()) -> Exchange:
         """An unsent GET with the main key: something to print as a curl line."""
@@ -136,22 +178,50 @@ class Client:
         url = self.base_url + path + (f"?{query}" if query else "")
         return Exchange(method, url, path, query, authorization)
 
-    def send(self, method: str, path: str, query: str, authorization: str | None) -> Exchange:
-        """Send exactly this request and record it, raising `TransportError` on no answer."""
+    def send(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        authorization: str | None,
+        *,
+        retry_unconnected: bool = True,
+    ) -> Exchange:
+        """Send exactly this request and record its answer.
+
+        Raises `TransportError` when no attempt got an answer, `PushbackExhausted`
+        when the target still pushes back after the bound (not recorded: no rule
+        may read a 429 as the answer), `pushback.OutOfTime` past `--max-duration`.
+        """
         exchange = self._exchange(method, path, query, authorization)
         headers = {"Accept": "application/json"}
         if authorization is not None:
             headers["Authorization"] = authorization
-        try:
-            response = self._session.request(
-                method, exchange.url, headers=headers, timeout=self.timeout, allow_redirects=False
+
+        def attempt() -> requests.Response:
+            timeout = self._timeout()
+            return self._session.request(
+                method, exchange.url, headers=headers, timeout=timeout, allow_redirects=False
             )
-        except requests.RequestException as error:
+
+        try:
+            response, gave_up = self.governor.send(attempt, retry_unconnected=retry_unconnected)
+        except Unanswered as error:
+            self.exchanges.append(exchange)
+            raise TransportError(exchange, error.cause, error.reason) from error.cause
+        except requests.RequestException as error:  # not worth a retry (a bad URL...)
             self.exchanges.append(exchange)
             raise TransportError(exchange, error) from error
         exchange.status = response.status_code
         exchange.headers = dict(response.headers)
         exchange.content = response.content
         exchange.text = response.content.decode("utf-8", errors="replace")
+        if gave_up is not None:
+            raise PushbackExhausted(exchange, gave_up)
         self.exchanges.append(exchange)
         return exchange
+
+    def _timeout(self) -> float:
+        """The request timeout, never past the run's `--max-duration`."""
+        left = self.governor.remaining()
+        return self.timeout if left is None else max(0.001, min(self.timeout, left))

@@ -54,6 +54,9 @@ class Context:
     # internal exception), not the target's: then rules needing it "could not run".
     history_failed_internally: bool = False
     notes: list[str] = field(default_factory=list)
+    # The other keys' own pinned histories (or why they could not be read),
+    # read on first use by `checks._views` and shared by every check after it.
+    key_histories: dict[str, Any] = field(default_factory=dict)
 
     def require_history(self, *rule_ids: str) -> History | None:
         """The history, or `None` after marking `rule_ids` not checked (or, when the

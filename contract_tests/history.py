@@ -18,7 +18,7 @@ from contract_tests.client import Client, Exchange
 from contract_tests.entries import Entry, page_items
 from contract_tests.timestamps import format_instant
 
-__all__ = ["DEFAULT_CAP", "History", "Paged", "discover", "fetch_pages", "select"]
+__all__ = ["DEFAULT_CAP", "History", "Paged", "discover", "fetch_pages", "follow", "select"]
 
 DEFAULT_CAP = 4000
 PAGE_SIZE = 200
@@ -104,9 +104,19 @@ def select(
     ]
 
 
-def discover(client: Client, *, cap: int = DEFAULT_CAP) -> History | str:
-    """Read and pin the account's history; a string says why it could not be read."""
-    first = client.get({"page_size": str(PAGE_SIZE)})
+def discover(
+    client: Client, *, cap: int = DEFAULT_CAP, authorization: str | None = None
+) -> History | str:
+    """Read and pin the account's history; a string says why it could not be read.
+
+    `authorization` reads it as another key (None: the client's main key).
+    """
+    query = {"page_size": str(PAGE_SIZE)}
+    first = (
+        client.get(query)
+        if authorization is None
+        else client.get(query, authorization=authorization)
+    )
     items = page_items(first.body) if first.status == 200 else None
     if items is None:
         return f"GET ?page_size=200 answered {first.status} without an items list"
@@ -118,7 +128,9 @@ def discover(client: Client, *, cap: int = DEFAULT_CAP) -> History | str:
     newest = max(instants)
     pin = format_instant(Fraction(math.floor(newest) + 1))
     base = {"until": pin}
-    paged = fetch_pages(client, base, max_pages=max(1, cap // PAGE_SIZE))
+    paged = fetch_pages(
+        client, base, max_pages=max(1, cap // PAGE_SIZE), authorization=authorization
+    )
     if paged.failure is not None:
         return f"paging the pinned history failed with {paged.failure.status}"
     entries = paged.entries
@@ -149,4 +161,33 @@ def _window(
         total=total,
         window_since=since,
         first_page=first,
+    )
+
+
+def follow(client: Client, template: History, authorization: str) -> History | str:
+    """The same pinned query as `template`, read with another key of the same account.
+
+    The pin and the window are `template`'s, so the two histories can be compared
+    entry by entry, and the second key's is still judged by every rule on its own.
+    """
+    # One page more than the template needed: a key that lists more must show it.
+    max_pages = math.ceil(len(template.entries) / PAGE_SIZE) + 1
+    if template.base:
+        paged = fetch_pages(client, template.base, max_pages=max_pages, authorization=authorization)
+    else:  # an empty account has no pin: its one (empty) first page
+        paged = fetch_pages(client, {}, max_pages=1, authorization=authorization)
+    if paged.failure is not None:
+        return f"paging the pinned history failed with {paged.failure.status}"
+    entries = paged.entries
+    if any(e.instant is None or e.id is None for e in entries):
+        return "some created_at or id values in the history could not be read"
+    total = paged.total if paged.total is not None else len(entries)
+    return History(
+        entries=entries,
+        base=dict(template.base),
+        pin=template.pin,
+        complete=paged.complete and template.complete,
+        total=total,
+        window_since=template.window_since,
+        first_page=paged.exchanges[0],
     )

@@ -3,6 +3,8 @@
 CI dashboards read this: a violated rule is a `<failure>`, a rule the tool
 could not run (a broken install, an internal error) is an `<error>`, a rule
 the target gave nothing to check is `<skipped>` with its reason; never a pass.
+The suite's `<properties>` carry the run's traffic (requests, pushback counts,
+seconds waited), its `<system-out>` the same as one line.
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ def junit_xml(report: Report) -> str:
         skipped=str(counts[Status.NOT_CHECKED]),
         time=f"{report.elapsed:.3f}",
     )
+    properties = ET.SubElement(suite, "properties")
+    for name, value in report.traffic.to_dict().items():
+        if value is not None:
+            ET.SubElement(properties, "property", name=f"traffic.{name}", value=str(value))
     for result in report.results:
         case = ET.SubElement(
             suite,
@@ -53,6 +59,7 @@ def junit_xml(report: Report) -> str:
         elif result.status is Status.NOT_CHECKED:
             ET.SubElement(case, "skipped", message=f"not checked: {result.reason}")
         ET.SubElement(case, "system-out").text = result.rule.summary
+    ET.SubElement(suite, "system-out").text = f"traffic: {report.traffic.summary()}"
     suites = ET.Element("testsuites")
     suites.append(suite)
     ET.indent(suites)

@@ -1,9 +1,12 @@
 """Run the contract suite under pytest: one test per rule of the profile.
 
-`pytest contract_tests --ledger-base-url URL --ledger-api-key KEY` (the
-project's `testpaths` leave it out of a bare `pytest`).  Every option has an
-ini key and an environment variable (option → ini → environment).  The whole
-check runs once per session; each test reports its rule: a violation fails
+`pytest --pyargs contract_tests --ledger-base-url URL --ledger-api-key KEY`
+from any directory (the options come from the `pytest11` entry point,
+`contract_tests.pytest_options`); in a checkout `pytest contract_tests` is
+the same (the project's `testpaths` leave it out of a bare `pytest`).  Every
+option has an ini key and an environment variable (option → ini →
+environment).  The whole check runs once per session; each test reports its
+rule: a violation fails
 with the curl lines, a rule the tool could not run (a missing schema, an
 internal error) fails with the reason, and a rule the target gave nothing to
 check is skipped with its reason (the only skip this suite ever makes).
@@ -12,48 +15,28 @@ Options are `--ledger-*`, never `--base-url`, which pytest-base-url owns.
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any
 
 import pytest
 
+from contract_tests import pytest_options
 from contract_tests.catalog import Profile, rules_for
 
 __all__ = [
     "ledger_contract_report",
     "pytest_addoption",
-    "pytest_configure",
+    "pytest_collection_modifyitems",
     "pytest_generate_tests",
 ]
 
-# (option suffix, help, is a flag)
-_OPTIONS: tuple[tuple[str, str, bool], ...] = (
-    ("base-url", "base URL of the implementation, e.g. http://127.0.0.1:8080/api/v1", False),
-    ("api-key", "a valid key of the account to check (required)", False),
-    ("second-key", "another key of the same account", False),
-    ("other-account-key", "a key of another account (isolation)", False),
-    ("revoked-key", "a revoked key", False),
-    ("profile", "documented or full (default full)", False),
-    ("usage-drift", "relax the balance chain to <= (real wallets)", True),
-    ("no-openapi", "skip the Schemathesis phase (OPENAPI-* rules not checked)", True),
-    # `--ledger-seed` belongs to the fixtures plugin (the mock's data seed).
-    ("check-seed", "seed of the suite's randomness (default: the suite's)", False),
-    ("max-examples", "Schemathesis examples (default: the suite's)", False),
-)
 
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    """Register the `--ledger-*` options and their ini keys."""
-    group = parser.getgroup("ledger", "BytesPike ledger contract suite")
-    for suffix, help_text, flag in _OPTIONS:
-        name = "ledger_" + suffix.replace("-", "_")
-        env = name.upper()
-        if flag:
-            group.addoption(f"--ledger-{suffix}", action="store_true", dest=name, help=help_text)
-            parser.addini(name, f"{help_text} (env {env})", type="bool", default=False)
-        else:
-            group.addoption(f"--ledger-{suffix}", dest=name, help=f"{help_text} (env {env})")
-            parser.addini(name, f"{help_text} (env {env})", default="")
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    """Register the `--ledger-*` options, unless the `pytest11` entry point already did
+    (it always does in an installed package; not with plugin autoloading off)."""
+    if not pluginmanager.is_registered(pytest_options):
+        pytest_options.add_options(parser)
 
 
 def _setting(config: pytest.Config, name: str) -> Any:
@@ -82,37 +65,76 @@ def _require_target(config: pytest.Config) -> None:
         raise pytest.UsageError("the contract suite needs --ledger-base-url and --ledger-api-key")
 
 
-# run_check's integer arguments and our settings for them. Not `ledger_seed`: that
-# one belongs to the fixtures plugin (the mock's data seed), hence `check_seed`.
-_INTEGERS = (("seed", "ledger_check_seed"), ("max_examples", "ledger_max_examples"))
+# run_check's numeric arguments, our settings for them and their smallest value. Not
+# `ledger_seed`: that one belongs to the fixtures plugin (the mock's data seed).
+_INTEGERS = (
+    ("seed", "ledger_check_seed", None),
+    ("max_examples", "ledger_max_examples", 1),
+    ("max_tries", "ledger_max_tries", 1),
+)
+_SECONDS = (("max_duration", "ledger_max_duration", False), ("max_wait", "ledger_max_wait", True))
 
 
-def _integers(config: pytest.Config) -> dict[str, int]:
-    """The integer settings given, as run_check's keyword arguments (UsageError if not ints)."""
-    found = {}
-    for name, setting in _INTEGERS:
+def _numbers(config: pytest.Config) -> dict[str, Any]:
+    """The numeric settings and the rate limit given, as run_check's keyword arguments
+    (one UsageError for a value that is no such number)."""
+    found: dict[str, Any] = {}
+    for name, setting, least in _INTEGERS:
         raw = _setting(config, setting)
         if raw is not None:
+            option = "--" + setting.replace("_", "-")
             try:
                 found[name] = int(raw)
             except ValueError:
-                option = "--" + setting.replace("_", "-")
                 raise pytest.UsageError(f"{option} must be an integer, not {raw!r}") from None
+            if least is not None and found[name] < least:
+                raise pytest.UsageError(f"{option} must be >= {least}, not {raw!r}")
+    for name, setting, zero_ok in _SECONDS:
+        raw = _setting(config, setting)
+        if raw is not None:
+            option = "--" + setting.replace("_", "-")
+            try:
+                value = float(raw)
+            except ValueError:
+                value = math.nan
+            if not (value >= 0 if zero_ok else value > 0) or math.isinf(value):
+                bound = ">= 0" if zero_ok else "> 0"
+                raise pytest.UsageError(f"{option} must be seconds {bound}, not {raw!r}")
+            found[name] = value
+    raw = _setting(config, "ledger_rate_limit")
+    if raw is not None:
+        from contract_tests.errors import BadArguments
+        from contract_tests.pacing import RateLimit
+
+        try:
+            found["rate_limit"] = RateLimit.parse(raw)
+        except BadArguments as error:
+            raise pytest.UsageError(f"--ledger-rate-limit: {error}") from None
     return found
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    """Refuse to run the suite without a usable target: one clear usage error, at
-    start-up rather than once per rule (not with --help)."""
-    if not (config.option.help or config.option.version):
-        _require_target(config)
-        _integers(config)
+def pytest_collection_modifyitems(config: pytest.Config) -> None:
+    """Refuse to run the suite without a usable target: one clear usage error, once,
+    rather than once per rule.
+
+    Not at `pytest_configure`: with `--pyargs` this conftest is found during
+    collection, where an error at configure time is reported as a broken
+    conftest with a traceback; an error here is pytest's plain `ERROR:` line.
+    """
+    _require_target(config)
+    _numbers(config)
+    _profile(config)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """One test per rule of the selected profile, with the rule id as test id."""
+    """One test per rule of the selected profile, with the rule id as test id (an
+    unknown profile is reported once, after collection)."""
     if "ledger_contract_rule" in metafunc.fixturenames:
-        ids = [rule.id for rule in rules_for(_profile(metafunc.config))]
+        try:
+            profile = _profile(metafunc.config)
+        except pytest.UsageError:
+            profile = Profile.FULL
+        ids = [rule.id for rule in rules_for(profile)]
         metafunc.parametrize("ledger_contract_rule", ids, ids=ids)
 
 
@@ -132,7 +154,7 @@ def ledger_contract_report(pytestconfig: pytest.Config) -> Any:
         "profile": _profile(pytestconfig),
         "usage_drift": bool(_setting(pytestconfig, "ledger_usage_drift")),
         "fuzz": not _setting(pytestconfig, "ledger_no_openapi"),
-        **_integers(pytestconfig),
+        **_numbers(pytestconfig),
     }
     try:
         return run_check(**kwargs)

@@ -10,6 +10,10 @@ given), which is an honest outcome of a good run.  *ERROR* ("could not run") is
 about the tool: a schema it cannot find, an import or an internal exception.
 Folding the second into the first once let a broken install report every
 `OPENAPI-*` rule "not checked" and exit 0; an ERROR makes the run exit 2.
+
+`traffic` says what the target made the run do: requests sent, how often it
+pushed back (429, 503 with Retry-After, resets, timeouts) and how long the run
+waited, so a slow or rate-limited run explains itself.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from enum import StrEnum
 from typing import Any
 
 from contract_tests.catalog import Profile, Rule
+from contract_tests.pushback import Traffic
 
 __all__ = [
     "EXIT_COULD_NOT_RUN",
@@ -91,6 +96,7 @@ class Report:
     results: list[RuleResult]
     notes: list[str] = field(default_factory=list)
     elapsed: float = 0.0
+    traffic: Traffic = field(default_factory=Traffic)
 
     @property
     def violations(self) -> list[Violation]:
@@ -165,6 +171,7 @@ class Report:
             "ok": self.ok,
             "exit_code": self.exit_code,
             "elapsed_seconds": round(self.elapsed, 3),
+            "traffic": self.traffic.to_dict(),
             "notes": list(self.notes),
             "rules": [
                 {
@@ -201,6 +208,7 @@ class Report:
                 ]
         if self.notes:
             lines += ["", *(f"note: {note}" for note in self.notes)]
+        lines += ["", f"traffic: {self.traffic.summary()}"]
         counts = self.counts()
         lines += [
             "",

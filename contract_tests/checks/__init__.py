@@ -22,6 +22,7 @@ ALL_CHECKS: tuple[Check, ...] = (
     params.repeated_and_unknown,
     params.error_order,
     pagination.pages,
+    pagination.unfiltered_totals,
     filters.kind_filter,
     filters.time_filters,
     filters.timestamp_forms,

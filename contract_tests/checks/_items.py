@@ -20,9 +20,9 @@ PAGE_KEYS = frozenset({"items", "total", "page", "page_size"})
 ITEM_KEYS = frozenset(
     {"id", "created_at", "kind", "amount_usd", "balance_after_usd", "source", "note"}
 )
-_CARD = re.compile(r"card_(visa|mastercard|amex)_\d{4}")
+_CARD = re.compile(r"card_(visa|mastercard|amex)_[0-9]{4}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CENT = Decimal("0.01")
 
 Problem = tuple[str, str]

@@ -3,7 +3,10 @@
 Pivots are real `created_at` values of the history (picked with the run's
 seeded random generator), so inclusive/exclusive edges are hit exactly.
 `since` pivots come from the newest entries and `until` pivots from the
-oldest, which keeps every answer to a page or two.
+oldest, which keeps every answer to a page or two.  Every offset form is
+written one second either side of a real entry, so a mis-read minute or sign
+moves that entry across the bound whichever way it errs.  The second key is
+filtered too (one kind, one combined window) against its own history.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections import Counter
 from fractions import Fraction
 
 from contract_tests.checks._registry import check
+from contract_tests.checks._views import MAIN, SECOND, views
 from contract_tests.context import Context, describe
 from contract_tests.entries import KINDS, Entry
 from contract_tests.history import History, fetch_pages, select
@@ -22,6 +26,21 @@ __all__ = ["empty_ranges", "kind_filter", "time_filters", "timestamp_forms"]
 MAX_PAGES = 10
 PIVOTS = 3
 _NANO = Fraction(1, 10**9)
+# Every shape of `±HH:MM`: both zeros, both signs with whole, half- and
+# quarter-hour minutes, a zero hour with minutes (whose sign is only in the
+# text, not in `int("-00")`), and the widest offsets in use (±14:00).
+OFFSETS = (
+    "+00:00",
+    "-00:00",
+    "+05:30",
+    "-08:00",
+    "-03:30",
+    "+05:45",
+    "-09:30",
+    "-00:30",
+    "+14:00",
+    "-14:00",
+)
 
 
 _FAR_BOUNDS = (
@@ -39,14 +58,15 @@ def _compare(
     expected: list[Entry],
     *,
     acceptance_rule: str | None = None,
+    authorization: str | None = None,
 ) -> None:
     """Fetch every page of `params` (inside the pinned window) and compare with `expected`.
 
     A refused request is charged to `acceptance_rule` when given (the form
-    was rejected), else to `rule_id`.
+    was rejected), else to `rule_id`.  `authorization` sends as another key.
     """
     query = {**history.base, **params}
-    paged = fetch_pages(ctx.client, query, max_pages=MAX_PAGES)
+    paged = fetch_pages(ctx.client, query, max_pages=MAX_PAGES, authorization=authorization)
     first = paged.exchanges[0]
     if acceptance_rule is not None:
         ctx.record.expect(
@@ -118,6 +138,14 @@ def kind_filter(ctx: Context) -> None:
         ctx.record.note(
             "FILTER-KIND", f"kinds absent (checked to match nothing): {', '.join(absent)}"
         )
+    for view in views(ctx, (SECOND,)):
+        if view.history.entries:
+            common = Counter(e.kind for e in view.history.entries).most_common(1)[0][0]
+            expected = select(view.history.entries, kind=common)
+            params = {"kind": str(common)}
+            _compare(
+                ctx, "FILTER-KIND", view.history, params, expected, authorization=view.authorization
+            )
 
 
 @check("FILTER-SINCE-INCLUSIVE", "FILTER-UNTIL-EXCLUSIVE", "FILTER-COMBINED")
@@ -144,13 +172,27 @@ def time_filters(ctx: Context) -> None:
             select(entries, since=instant) if name == "since" else select(entries, until=instant)
         )
         _compare(ctx, rule_id, history, {name: text}, expected)
+    for view in views(ctx, (MAIN, SECOND)):
+        if view.history.entries:
+            _combined(ctx, view.history, view.authorization)
+
+
+def _combined(ctx: Context, history: History, authorization: str | None) -> None:
+    """kind + since + until, with bounds cut from the kind's own entries.
+
+    `until` is the created_at of the kind's second-newest entry and `since`
+    that of one about a dozen older, so an entry of the kind lies beyond each
+    bound: a path that drops either bound (or the kind) lists something more.
+    """
+    entries = history.entries
     kind = Counter(e.kind for e in entries).most_common(1)[0][0]
-    newer = entries[min(len(entries) - 1, 10)]
-    older = entries[min(len(entries) - 1, 120)]
+    mine = [e for e in entries if e.kind == kind]
+    newer = mine[min(len(mine) - 1, 1)]
+    older = mine[min(len(mine) - 1, 13)]
     assert newer.created_at is not None and older.created_at is not None and kind is not None
     expected = select(entries, kind=kind, since=older.instant, until=newer.instant)
     params = {"kind": kind, "since": older.created_at, "until": newer.created_at}
-    _compare(ctx, "FILTER-COMBINED", history, params, expected)
+    _compare(ctx, "FILTER-COMBINED", history, params, expected, authorization=authorization)
 
 
 @check("FILTER-OFFSETS", "FILTER-FRACTION", "FILTER-BARE-DATE", "TIMESTAMP-FORMS")
@@ -174,8 +216,11 @@ def timestamp_forms(ctx: Context) -> None:
         _compare(ctx, rule_id, history, {name: text}, expected, acceptance_rule="TIMESTAMP-FORMS")
 
     for name, t in (("since", t_since), ("until", t_until)):
-        for offset in (330, -480, 0):
-            form("FILTER-OFFSETS", name, format_instant(t, offset_minutes=offset, zulu=None), t)
+        # One second either side of the entry: a reading off by any amount, either
+        # way, moves the entry across the bound in one of the two requests.
+        for instant in (t, t + 1):
+            for written in OFFSETS:
+                form("FILTER-OFFSETS", name, _with_offset(instant, written), instant)
         form("FILTER-OFFSETS", name, format_instant(t, zulu=""), t)
         form("FILTER-OFFSETS", name, format_instant(t, zulu="z", separator="t"), t)
         for instant, digits, offset in (
@@ -195,6 +240,14 @@ def timestamp_forms(ctx: Context) -> None:
     for name, pool in entries_near:
         for midnight in _near_midnights(pool):
             form("FILTER-BARE-DATE", name, format_instant(midnight)[:10], midnight)
+
+
+def _with_offset(instant: Fraction, offset: str) -> str:
+    """Whole-second `instant` as local time at `offset` (`±HH:MM`), with that offset."""
+    sign = -1 if offset[0] == "-" else 1
+    minutes = sign * (int(offset[1:3]) * 60 + int(offset[4:6]))
+    local = format_instant(instant, offset_minutes=minutes, zulu="")[:19]  # no suffix
+    return local + offset
 
 
 def _near_midnights(entries: list[Entry]) -> list[Fraction]:

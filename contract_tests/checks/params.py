@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from contract_tests.checks._expect import expect_400, expect_ok
 from contract_tests.checks._registry import check
-from contract_tests.context import Context, describe
+from contract_tests.context import Context, body_dict, describe
+from contract_tests.entries import page_items
 
-__all__ = ["error_order", "integers", "kinds", "repeated_and_unknown", "timestamps"]
+__all__ = ["error_order", "integers", "kinds", "plus_hint", "repeated_and_unknown", "timestamps"]
 
 INT_PARAMS = ("page", "page_size")
 TIME_PARAMS = ("since", "until")
 GOOD_TIME = "2024-01-01T00:00:00Z"
 # Not a timestamp under any reading of "ISO timestamp": the documented 400.
-GARBAGE_TIMES = ("yesterday", "not-a-date", "2024-13-45T99:99:99Z")
+GARBAGE_TIMES = ("yesterday", "not-a-date", "2024-13-45T99:99:99Z", "2023-02-29T00:00:00Z")
 # ISO-ish, but not the accepted RFC 3339 subset: the [decided] 400.
 NON_RFC3339_TIMES = (
     "2024-01-01 00:00:00Z",
@@ -34,6 +35,8 @@ NON_RFC3339_TIMES = (
     "2024-01-01T00:00:00.Z",
     "2024-01-01T24:00:00Z",
     "2024-01-01T00:00:00ZZ",
+    "2024-01-01T00:00:00+24:00",
+    "2024-01-01T00:00:00+05:60",
     "",
 )
 NON_ASCII_INTEGERS = (
@@ -45,6 +48,8 @@ NON_ASCII_INTEGERS = (
     "0x10",
     "\uff10\uff11",  # fullwidth "01"
     "\u0661",  # Arabic-Indic digit one
+    "\u00b2",  # superscript two: str.isdigit() says yes, int() says no
+    "1_0",  # Python's int() reads digit groups: ten
     "",
 )
 
@@ -79,7 +84,45 @@ def integers(ctx: Context) -> None:
             expect_400(ctx, "PARAM-INT-MALFORMED", {name: value}, name)
         for value in NON_ASCII_INTEGERS:
             expect_400(ctx, "PARAM-INT-STRICT", {name: value}, name)
-    expect_ok(ctx, "PARAM-INT-LEADING-ZEROS", {"page": "001", "page_size": "007"})
+    _leading_zeros(ctx)
+
+
+# (page, page_size) spelled with leading zeros, read in decimal.  Read as octal
+# (C's strtol with base 0, old JavaScript parseInt), `010` is eight and `08`,
+# `09` are no number at all: the echo and the items then differ.
+LEADING_ZEROS = (("001", "007"), ("02", "010"), ("010", "07"), ("03", "09"), ("0008", "08"))
+
+
+def _leading_zeros(ctx: Context) -> None:
+    """Leading zeros are accepted and mean decimal: echo and items say which page was read."""
+    history = ctx.history
+    base = history.base if history is not None else {}
+    for page_text, size_text in LEADING_ZEROS:
+        page, size = int(page_text), int(size_text)
+        exchange = ctx.client.get({**base, "page": page_text, "page_size": size_text})
+        body = body_dict(exchange)
+        echoed = (body.get("page"), body.get("page_size"))
+        ctx.record.expect(
+            "PARAM-INT-LEADING-ZEROS",
+            exchange.status == 200 and echoed == (page, size),
+            exchange,
+            f"200 with page {page}, page_size {size} (decimal)",
+            f"{exchange.status}, page {echoed[0]!r}, page_size {echoed[1]!r}"
+            if exchange.status == 200
+            else describe(exchange),
+        )
+        items = page_items(exchange.body) if exchange.status == 200 else None
+        if history is None or items is None:
+            continue
+        want = [e.id for e in history.entries[(page - 1) * size : page * size]]
+        got = [e.id for e in items]
+        ctx.record.expect(
+            "PARAM-INT-LEADING-ZEROS",
+            got == want,
+            exchange,
+            f"entries {(page - 1) * size}..{page * size - 1} of the history: ids {want}",
+            f"ids {got}",
+        )
 
 
 @check(
@@ -87,6 +130,7 @@ def integers(ctx: Context) -> None:
     "UNTIL-400-UNPARSEABLE",
     "TIMESTAMP-STRICT",
     "TIMESTAMP-PLUS-UNENCODED",
+    "TIMESTAMP-PLUS-HINT",
     "ERROR-PARAM",
 )
 def timestamps(ctx: Context) -> None:
@@ -97,10 +141,34 @@ def timestamps(ctx: Context) -> None:
     for name in TIME_PARAMS:
         for value in NON_RFC3339_TIMES:
             expect_400(ctx, "TIMESTAMP-STRICT", {name: value}, name)
-        # A raw `+` is form-decoded to a space: the offset is then malformed.
+        # A raw `+` is form-decoded to a space: the offset is then malformed,
+        # and (§3) the 400 message says so.
         for offset in ("+00:00", "+05:30"):
             raw = f"{name}=2024-01-01T00:00:00{offset}"
-            expect_400(ctx, "TIMESTAMP-PLUS-UNENCODED", raw, name)
+            exchange = expect_400(ctx, "TIMESTAMP-PLUS-UNENCODED", raw, name)
+            if exchange.status == 400:
+                message = exchange.error.get("message")
+                ctx.record.expect(
+                    "TIMESTAMP-PLUS-HINT",
+                    isinstance(message, str) and plus_hint(message),
+                    exchange,
+                    "a message saying the '+' must be percent-encoded (%2B)",
+                    f"message {message!r}",
+                )
+
+
+def plus_hint(message: str) -> bool:
+    """Whether `message` tells the client about its unencoded `+`.
+
+    The wording is free: `%2B` anywhere, or the plus sign (`+` or "plus")
+    named together with what went wrong or what to do (encode or escape it,
+    it arrived as a space).
+    """
+    text = message.lower()
+    if "%2b" in text:
+        return True
+    names_plus = "+" in text or "plus" in text
+    return names_plus and any(word in text for word in ("encod", "escap", "space"))
 
 
 @check("KIND-400", "ERROR-PARAM")

@@ -13,6 +13,7 @@ from itertools import pairwise
 from typing import Any
 from urllib.parse import parse_qsl
 
+from contract_tests.checks._encoding import UTF8_LABELS, charset_of, utf8_problem
 from contract_tests.checks._items import PAGE_KEYS, item_problems, kind_rules
 from contract_tests.checks._registry import check
 from contract_tests.client import ENDPOINT, Exchange
@@ -45,6 +46,8 @@ KIND_RULES = (
     "HTTP-RESPONDS",
     "JSON-ENDPOINT",
     "JSON-EVERYWHERE",
+    "JSON-UTF8",
+    "JSON-CHARSET",
     "BODY-SHAPE",
     "BODY-KEYS-EXACT",
     "RESP-ECHO",
@@ -94,6 +97,32 @@ def _media_type(ctx: Context, exchange: Exchange) -> None:
         "Content-Type: application/json and a JSON body",
         f"Content-Type: {content_type or '(none)'}; body {describe(exchange, limit=80)!r}",
     )
+    _encoding(ctx, exchange, content_type, on_endpoint)
+
+
+def _encoding(ctx: Context, exchange: Exchange, content_type: str, on_endpoint: bool) -> None:
+    """The body's bytes are UTF-8 and the label does not say otherwise (`_encoding`).
+
+    Off the endpoint both are part of "application/json too" (JSON-EVERYWHERE).
+    """
+    charset = charset_of(content_type)
+    ctx.record.expect(
+        "JSON-CHARSET" if on_endpoint else "JSON-EVERYWHERE",
+        charset is None or charset in UTF8_LABELS,
+        exchange,
+        "no charset parameter, or charset=utf-8",
+        f"Content-Type: {content_type}",
+    )
+    if exchange.method == "HEAD":
+        return
+    problem = utf8_problem(exchange.content)
+    ctx.record.expect(
+        "JSON-UTF8" if on_endpoint else "JSON-EVERYWHERE",
+        problem is None,
+        exchange,
+        "a body of UTF-8 JSON as sent (strict decoding, no byte order mark)",
+        problem,
+    )
 
 
 def _www_authenticate(ctx: Context, exchange: Exchange) -> None:
@@ -122,13 +151,14 @@ def _error_envelope(ctx: Context, exchange: Exchange) -> None:
         and set(error) == ERROR_KEYS
         and isinstance(error["type"], str)
         and isinstance(error["message"], str)
+        and error["message"].strip() != ""
         and (error["param"] is None or isinstance(error["param"], str))
     )
     ctx.record.expect(
         "ERROR-ENVELOPE-EXACT",
         exact,
         exchange,
-        '{"error": {"type": str, "message": str, "param": str|null}} and nothing else',
+        '{"error": {"type": str, "message": non-empty str, "param": str|null}}, nothing else',
         describe(exchange),
     )
     if exchange.status in (401, 404, 405) and isinstance(error, dict) and "param" in error:

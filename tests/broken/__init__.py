@@ -3,7 +3,7 @@
 Importing the package registers every defect in `DEFECTS` (see `registry`).
 """
 
-from tests.broken import auth, data, filters, pagination, params, routing
+from tests.broken import auth, data, encoding, filters, keys, pagination, params, routing
 from tests.broken.registry import BUILTIN_KEYS, DEFECTS, TIES_KEYS, Defect, KeySet, mock_app
 
 __all__ = [
@@ -14,7 +14,9 @@ __all__ = [
     "KeySet",
     "auth",
     "data",
+    "encoding",
     "filters",
+    "keys",
     "mock_app",
     "pagination",
     "params",

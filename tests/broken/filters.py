@@ -187,3 +187,94 @@ def _plain_pages(entries: Items, page: int, size: int) -> tuple[Items, int]:
 def kind_prefix_match(mock: WSGIApp) -> WSGIApp:
     """`kind` is matched by prefix (`LIKE 'admin%'`): `admin_credit` also lists admin debits."""
     return _AdminPrefix(mock, _plain_pages)
+
+
+_NUMERIC_OFFSET = re.compile(r"([+-])([0-9]{2}):([0-9]{2})$", re.ASCII)
+
+
+def _offset_text(minutes: int) -> str:
+    sign = "-" if minutes < 0 else "+"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"{sign}{hours:02d}:{rest:02d}"
+
+
+def _reread_offset(read: Callable[[str, int, int], int]) -> Callable[[Pairs], Pairs | None]:
+    """A query rewrite that replaces each `±HH:MM` by the offset a buggy parser reads.
+
+    `read(sign, hours, minutes)` returns the offset in minutes east of UTC.
+    """
+
+    def change(value: str) -> str | None:
+        match = _NUMERIC_OFFSET.search(value)
+        if match is None or _instant(value) is None:
+            return None
+        minutes = read(match[1], int(match[2]), int(match[3]))
+        return value[: match.start()] + _offset_text(minutes)
+
+    return _rewrite_values(("since", "until"), change)
+
+
+@defect("FILTER-OFFSETS")
+def negative_offset_minutes_added(mock: WSGIApp) -> WSGIApp:
+    """The offset is `sign * hours * 60 + minutes`: for negative offsets the minutes
+    count the wrong way (`-03:30` is read as `-02:30`, `-09:30` as `-08:30`)."""
+
+    def read(sign: str, hours: int, minutes: int) -> int:
+        return (-1 if sign == "-" else 1) * hours * 60 + minutes
+
+    return QueryRewrite(mock, _reread_offset(read))
+
+
+@defect("FILTER-OFFSETS")
+def offset_sign_from_hours(mock: WSGIApp) -> WSGIApp:
+    """The sign is taken from `int(hours)`, which is 0 for `-00`: `-00:30` is read as `+00:30`."""
+
+    def read(sign: str, hours: int, minutes: int) -> int:
+        signed_hours = -hours if sign == "-" else hours
+        return signed_hours * 60 + (minutes if signed_hours >= 0 else -minutes)
+
+    return QueryRewrite(mock, _reread_offset(read))
+
+
+def _refuse_offsets(refused: Callable[[str, int], bool]) -> Callable[[Pairs], Reply | None]:
+    """A rewrite answering 400 for offsets `refused(sign, minutes east of UTC)` says no to."""
+
+    def rewrite(pairs: Pairs) -> Reply | None:
+        for name, value in pairs:
+            match = _NUMERIC_OFFSET.search(value) if name in ("since", "until") else None
+            if match is None or _instant(value) is None:
+                continue
+            minutes = (-1 if match[1] == "-" else 1) * (int(match[2]) * 60 + int(match[3]))
+            if refused(match[1], minutes):
+                return error_reply(400, "invalid_request_error", f"bad {name} offset", name)
+        return None
+
+    return rewrite
+
+
+@defect("TIMESTAMP-FORMS")
+def offsets_of_real_zones_only(mock: WSGIApp) -> WSGIApp:
+    """Offsets must lie in -12:00..+14:00, the span of real time zones: `-14:00` is a 400
+    although RFC 3339 allows any `HH` up to 23."""
+    return QueryRewrite(mock, _refuse_offsets(lambda _sign, minutes: minutes < -12 * 60))
+
+
+@defect("TIMESTAMP-FORMS", quick=False)
+def minus_zero_offset_rejected(mock: WSGIApp) -> WSGIApp:
+    """`-00:00` (RFC 3339's "UTC, local offset unknown") is refused as a 400."""
+    return QueryRewrite(mock, _refuse_offsets(lambda sign, minutes: sign == "-" and minutes == 0))
+
+
+@defect("FILTER-COMBINED")
+def kind_path_drops_until(mock: WSGIApp) -> WSGIApp:
+    """With `kind`, the per-kind index path forgets the `until` bound (each filter alone works)."""
+
+    def rewrite(pairs: Pairs) -> Pairs | None:
+        has_kind = any(k == "kind" and v in KINDS for k, v in pairs)
+        if not has_kind or not any(k == "until" for k, _ in pairs):
+            return None
+        if any(k in ("since", "until") and _instant(v) is None for k, v in pairs):
+            return None  # still validated: a bad bound stays a 400
+        return [(k, v) for k, v in pairs if k != "until"]
+
+    return QueryRewrite(mock, rewrite)

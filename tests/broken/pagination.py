@@ -7,6 +7,7 @@ from typing import Any
 
 from tests.broken.registry import defect
 from tests.broken.wsgi import (
+    ENDPOINT,
     Environ,
     Items,
     ListingRewrite,
@@ -16,9 +17,11 @@ from tests.broken.wsgi import (
     QueryRewrite,
     Reply,
     WSGIApp,
+    call,
     error_reply,
     is_listing,
     query_pairs,
+    with_query,
 )
 
 
@@ -155,3 +158,54 @@ class _HugePageDrop(Middleware):
 def huge_page_drops_connection(mock: WSGIApp) -> WSGIApp:
     """A `page` beyond 64 bits crashes the worker process: the connection closes, no answer."""
     return _HugePageDrop(mock)
+
+
+class _DefaultSizeTwice(Middleware):
+    """The handler's default page size is 50, the repository's is 20."""
+
+    def handle(self, environ: Environ) -> Reply:
+        pairs = query_pairs(environ)
+        if any(k == "page_size" for k, _ in pairs) or environ.get("PATH_INFO") != ENDPOINT:
+            return self.forward(environ)
+        reply = self.forward(environ)
+        if not is_listing(environ, reply):
+            return reply
+        body = reply.json()
+        page = body["page"]
+        if page == 1:
+            return reply
+        # The repository skips (page - 1) * 20 entries, then returns 50 of them.
+        start = (page - 1) * 20
+        first, skip = divmod(start, 50)
+        rows: list[Any] = []
+        for number in (first + 1, first + 2):
+            query = [*pairs, ("page_size", "50")]
+            query = [(k, str(number) if k == "page" else v) for k, v in query]
+            rows += call(self.app, with_query(environ, query)).json()["items"]
+        return reply.with_json({**body, "items": rows[skip : skip + 50]})
+
+
+@defect("PAGE-CONCAT")
+def default_page_size_in_two_places(mock: WSGIApp) -> WSGIApp:
+    """Without `page_size`, the echo says 50 but the offset is computed with 20 (a second
+    default in the repository layer): page 2 starts at entry 20, not 50."""
+    return _DefaultSizeTwice(mock)
+
+
+class _CountWithPending(Middleware):
+    def handle(self, environ: Environ) -> Reply:
+        reply = self.forward(environ)
+        filters = ("kind", "since", "until")
+        if not is_listing(environ, reply) or any(k in filters for k, _ in query_pairs(environ)):
+            return reply
+        body = reply.json()
+        return reply.with_json({**body, "total": body["total"] + 1})
+
+
+@defect("TOTAL-INDEPENDENT", profile="documented")
+def unfiltered_total_counts_pending(mock: WSGIApp) -> WSGIApp:
+    """The unfiltered `total` is a cached `COUNT(*)` that includes one pending, unposted entry.
+
+    Every filtered query (a pinned `until` included) counts posted entries only.
+    """
+    return _CountWithPending(mock)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -365,3 +366,184 @@ class _FirstPass(QueryRewrite):
             original = self.forward(environ)
             return early if original.status in (200, 400) else original
         return super().handle(environ)
+
+
+def _octal(value: str) -> str | None:
+    """How a base-0 parser (C's `strtol(s, NULL, 0)`) reads a leading-zero integer."""
+    try:
+        return str(int(value, 8))
+    except ValueError:
+        return None  # `08`, `09`: no octal number
+
+
+def _octal_pairs(pairs: Pairs) -> Pairs | Reply | None:
+    out: Pairs = []
+    for name, value in pairs:
+        if name in ("page", "page_size") and _strict_int(value) and value[0] == "0":
+            read = _octal(value)
+            if read is None:
+                return error_reply(400, "invalid_request_error", f"bad {name}", name)
+            value = read
+        out.append((name, value))
+    return out if out != pairs else None
+
+
+@defect("PARAM-INT-LEADING-ZEROS")
+def octal_leading_zeros(mock: WSGIApp) -> WSGIApp:
+    """Integers are parsed with base 0 (`strtol(s, NULL, 0)`): `010` is 8, `08` is a 400."""
+    return _FirstPass(mock, _octal_pairs)
+
+
+class _OctalOffset(Middleware):
+    """The echo reads the text in decimal, the repository's offset in octal."""
+
+    def handle(self, environ: Environ) -> Reply:
+        pairs = query_pairs(environ)
+        changed = _octal_pairs(pairs)
+        if environ.get("PATH_INFO") != ENDPOINT or not isinstance(changed, list):
+            return self.forward(environ)
+        reply = self.forward(with_query(environ, changed))
+        if reply.status != 200 or environ.get("REQUEST_METHOD") != "GET":
+            return reply
+        sent = dict(pairs)
+        body = reply.json()
+        for name in ("page", "page_size"):
+            if name in sent:
+                body[name] = int(sent[name])
+        return reply.with_json(body)
+
+
+@defect("PARAM-INT-LEADING-ZEROS", quick=False)
+def octal_offset_decimal_echo(mock: WSGIApp) -> WSGIApp:
+    """The handler echoes `page=010` as 10, but the query layer reads it again as octal (8).
+
+    The echo is right; only the items (entries 70..79 expected) show the wrong page.
+    """
+    return _OctalOffset(mock)
+
+
+class _MessageRewrite(Middleware):
+    """Replaces the `message` of 400s about since/until (type and param kept)."""
+
+    message = "since is not a valid timestamp"
+
+    def handle(self, environ: Environ) -> Reply:
+        reply = self.forward(environ)
+        if reply.status != 400:
+            return reply
+        body = reply.json()
+        if body["error"].get("param") not in ("since", "until"):
+            return reply
+        body["error"]["message"] = self.message.replace("since", body["error"]["param"])
+        return reply.with_json(body)
+
+
+@defect("TIMESTAMP-PLUS-HINT")
+def plus_without_hint(mock: WSGIApp) -> WSGIApp:
+    """Every bad timestamp gets one generic message: the unencoded `+` is not explained.
+
+    Status, type and `param` are right; the message does not say to send `%2B`.
+    """
+    return _MessageRewrite(mock)
+
+
+class _EmptyMessage(Middleware):
+    def handle(self, environ: Environ) -> Reply:
+        reply = self.forward(environ)
+        if reply.status < 400 or not reply.body:
+            return reply
+        body = reply.json()
+        body["error"]["message"] = ""
+        return reply.with_json(body)
+
+
+@defect("ERROR-ENVELOPE-EXACT")
+def error_message_empty(mock: WSGIApp) -> WSGIApp:
+    """`message` is `str(exc)` of exceptions raised without text: always `""`."""
+    return _EmptyMessage(mock)
+
+
+@defect("PARAM-INT-STRICT")
+def int_with_underscores(mock: WSGIApp) -> WSGIApp:
+    """Integers are `int(value)` after rejecting signs, spaces and dots: `1_0` is read as ten."""
+
+    def rewrite(pairs: Pairs) -> Pairs | None:
+        out: Pairs = []
+        for name, value in pairs:
+            if name in ("page", "page_size") and "_" in value:
+                with contextlib.suppress(ValueError):
+                    value = str(int(value))
+            out.append((name, value))
+        return out if out != pairs else None
+
+    return QueryRewrite(mock, rewrite)
+
+
+@defect("PARAM-INT-STRICT", quick=False)
+def isdigit_then_int(mock: WSGIApp) -> WSGIApp:
+    """Validation is `value.isdigit()`, then `int(value)`: a superscript `²` passes the
+    first and crashes the second (500)."""
+
+    def rewrite(pairs: Pairs) -> Reply | None:
+        for name, value in pairs:
+            if name in ("page", "page_size") and value.isdigit() and not value.isascii():
+                try:
+                    int(value)
+                except ValueError:
+                    return error_reply(500, "api_error", "invalid literal for int()")
+        return None
+
+    return _FirstPass(mock, rewrite)
+
+
+def _rolled_over(value: str) -> str | None:
+    """A day past the month's end carried into the next month (JavaScript's `Date`)."""
+    match = re.fullmatch(r"([0-9]{4})-([0-9]{2})-([0-9]{2})(.*)", value)
+    if match is None:
+        return None
+    year, month, day = int(match[1]), int(match[2]), int(match[3])
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    try:
+        dt.date(year, month, day)
+        return None  # a real date: nothing to roll over
+    except ValueError:
+        first = dt.date(year, month, 1)
+    moment = first + dt.timedelta(days=day - 1)
+    return moment.isoformat() + match[4]
+
+
+@defect("SINCE-400-UNPARSEABLE", profile="documented")
+def impossible_dates_roll_over(mock: WSGIApp) -> WSGIApp:
+    """Dates are checked by a regex and built with a lenient constructor: `2023-02-29` is
+    1 March, not a 400."""
+
+    def rewrite(pairs: Pairs) -> Pairs | None:
+        out = [(k, (_rolled_over(v) or v) if k in ("since", "until") else v) for k, v in pairs]
+        return out if out != pairs else None
+
+    return QueryRewrite(mock, rewrite)
+
+
+@defect("TIMESTAMP-STRICT")
+def offset_range_unchecked(mock: WSGIApp) -> WSGIApp:
+    """The offset is `[+-]\\d\\d:\\d\\d` with no range check: `+24:00` and `+05:60` are read
+    as 24 h and 5 h 60 min."""
+
+    def fix(value: str) -> str | None:
+        match = re.fullmatch(r"(.*T[0-9:.]+)([+-])([0-9]{2}):([0-9]{2})", value)
+        if match is None or (int(match[3]) <= 23 and int(match[4]) <= 59):
+            return None
+        try:
+            local = dt.datetime.fromisoformat(match[1]).replace(tzinfo=dt.UTC)
+        except ValueError:
+            return None
+        sign = 1 if match[2] == "+" else -1
+        shift = dt.timedelta(hours=int(match[3]), minutes=int(match[4]))
+        return (local - sign * shift).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def rewrite(pairs: Pairs) -> Pairs | None:
+        out = [(k, (fix(v) or v) if k in ("since", "until") else v) for k, v in pairs]
+        return out if out != pairs else None
+
+    return QueryRewrite(mock, rewrite)

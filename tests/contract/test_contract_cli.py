@@ -46,6 +46,16 @@ def _one_line(stderr: str) -> str:
             "must all differ",
         ),
         (["--base-url", "http://h/api/v1", "--api-key", "k", "--bogus"], "No such option"),
+        (["--base-url", "http://h/api/v1", "--api-key", "k", "--max-tries", "0"], "0 is not"),
+        (["--base-url", "http://h/api/v1", "--api-key", "k", "--max-wait", "-1"], "'--max-wait'"),
+        (
+            ["--base-url", "http://h/api/v1", "--api-key", "k", "--max-duration", "0"],
+            "'--max-duration'",
+        ),
+        (
+            ["--base-url", "http://h/api/v1", "--api-key", "k", "--rate-limit", "9/h"],
+            "a rate limit is N/s or N/m",
+        ),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(args: list[str], says: str) -> None:
@@ -83,8 +93,11 @@ import contract_tests.runner
 from contract_tests.errors import CheckCouldNotRun
 
 
+NAMES = ("seed", "max_examples", "rate_limit", "max_duration", "max_tries", "max_wait")
+
+
 def _spy(**kwargs):
-    raise CheckCouldNotRun(f"seed={kwargs.get('seed')} max_examples={kwargs.get('max_examples')}")
+    raise CheckCouldNotRun(" ".join(f"{name}={kwargs.get(name)}" for name in NAMES))
 
 
 def pytest_configure(config):
@@ -92,11 +105,13 @@ def pytest_configure(config):
 """
 
 
-def _pytest_suite(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _pytest_suite(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """`pytest <contract_tests>` with run_check replaced by a spy that reports its arguments."""
     (tmp_path / "spy_run_check.py").write_text(SPY_PLUGIN, encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LEDGER_", "PYTEST_"))}
-    env["PYTHONPATH"] = str(tmp_path)
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("LEDGER_", "PYTEST_"))}
+    env = {**environ, **(env or {}), "PYTHONPATH": str(tmp_path)}
     return subprocess.run(
         [
             *(sys.executable, "-m", "pytest", str(SUITE), "-q", "-p", "spy_run_check"),
@@ -117,7 +132,39 @@ def test_pytest_check_seed_reaches_the_suite(tmp_path: Path) -> None:
         tmp_path, "--ledger-check-seed", "7", "--ledger-seed", "9", "--ledger-max-examples", "3"
     )
     assert result.returncode == 2, result.stdout[-2000:] + result.stderr[-2000:]
-    assert "the contract check could not run: seed=7 max_examples=3" in result.stdout
+    assert "the contract check could not run: seed=7 max_examples=3 " in result.stdout
+
+
+def test_pytest_pushback_options_reach_the_suite(tmp_path: Path) -> None:
+    result = _pytest_suite(
+        tmp_path,
+        *("--ledger-rate-limit", "5/s", "--ledger-max-duration", "2.5"),
+        *("--ledger-max-tries", "2", "--ledger-max-wait", "7"),
+    )
+    assert result.returncode == 2, result.stdout[-2000:] + result.stderr[-2000:]
+    said = "rate_limit=5/s max_duration=2.5 max_tries=2 max_wait=7.0"
+    assert said in result.stdout
+
+
+def test_pytest_pushback_options_come_from_the_environment(tmp_path: Path) -> None:
+    """Option, then ini key, then environment variable, like every `--ledger-*` option."""
+    result = _pytest_suite(tmp_path, env={"LEDGER_RATE_LIMIT": "90/m", "LEDGER_MAX_TRIES": "4"})
+    assert "rate_limit=90/m max_duration=None max_tries=4" in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("--ledger-rate-limit", "fast"), "--ledger-rate-limit: a rate limit is N/s or N/m"),
+        (("--ledger-max-duration", "0"), "--ledger-max-duration must be seconds > 0, not '0'"),
+    ],
+)
+def test_pytest_bad_pushback_option_is_one_usage_error(
+    tmp_path: Path, args: tuple[str, str], says: str
+) -> None:
+    result = _pytest_suite(tmp_path, *args)
+    assert result.returncode == 4, result.stdout[-2000:]
+    assert result.stderr.strip().startswith(f"ERROR: {says}"), result.stderr
 
 
 def test_pytest_bad_integer_is_one_usage_error(tmp_path: Path) -> None:

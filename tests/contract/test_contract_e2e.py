@@ -68,8 +68,16 @@ def test_check_passes_against_the_mock(served: str, profile: str, tmp_path: Path
     assert result.exit_code == 0, result.output
     assert " 0 violated" in result.output and " 0 could not run," in result.output
     assert elapsed < 60
+    # Nothing pushed back: the traffic line says so, and the JUnit properties agree.
+    assert (
+        "x 429" in result.output
+        and " 0 retried, 0 given up, 0 unanswered; waited 0.0 s" in result.output
+    )
     suite = ET.parse(junit).getroot().find("testsuite")
     assert suite is not None and suite.get("failures") == "0" and suite.get("errors") == "0"
+    properties = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    assert int(properties["traffic.requests"] or 0) > 100
+    assert properties["traffic.rate_limited_429"] == properties["traffic.retries"] == "0"
     cases = suite.findall("testcase")
     assert len(cases) == int(suite.get("tests", "-1"))
     for case in cases:

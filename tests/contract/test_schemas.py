@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 import schemathesis
@@ -38,6 +39,8 @@ BASE = "https://schemas.bytespike.dev/ledger"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 STRENGTHS = ("full", "documented")
 COMPONENTS = {"entry": "Entry", "page": "Page", "error": "Error"}
+# The error envelope narrowed to one status: components no standalone file holds.
+OPENAPI_ONLY = ("InvalidRequestError", "AuthenticationError")
 PATH = "/me/billing/transactions"
 KINDS = ["topup", "refund", "admin_credit", "admin_debit", "subscription_renew"]
 
@@ -95,29 +98,47 @@ def leaves(errors: Iterable[ValidationError]) -> Iterator[ValidationError]:
             yield error
 
 
-def inline(schema: Json, strength: str) -> Json:
-    """A standalone schema as an OpenAPI component: no ``$schema``/``$id``, local refs."""
-    own = COMPONENTS[schema["$id"].removeprefix(f"{BASE}/{strength}/").removesuffix(".json")]
+def hoist(strength: str) -> dict[str, Json]:
+    """The standalone files as flat OpenAPI components, the way every OpenAPI tool reads them.
 
-    def ref(target: str) -> str:
+    Each file becomes a component named by its title (``Entry``, ``Page``, ``Error``) and
+    each of its ``$defs`` a component of its own: tools such as openapi-python-client
+    cannot follow a ``$ref`` into a component's nested ``$defs``.  ``$schema``, ``$id``
+    and ``$defs`` are dropped and every ``$ref`` points into ``#/components/schemas``.
+    """
+    flat: dict[str, Json] = {}
+
+    def ref(target: str, own: str) -> str:
         base, _, fragment = target.partition("#")
-        name = own
-        if base:
-            name = COMPONENTS[base.removeprefix(f"{BASE}/{strength}/").removesuffix(".json")]
-        return f"#/components/schemas/{name}{fragment}"
+        name = (
+            COMPONENTS[base.removeprefix(f"{BASE}/{strength}/").removesuffix(".json")]
+            if base
+            else own
+        )
+        if fragment.startswith("/$defs/"):
+            name = fragment.removeprefix("/$defs/")
+        elif fragment:
+            raise ValueError(f"a $ref OpenAPI tools cannot follow: {target}")
+        return f"#/components/schemas/{name}"
 
-    def rewrite(node: Json) -> Json:
+    def rewrite(node: Json, own: str) -> Json:
         if isinstance(node, dict):
             return {
-                key: ref(value) if key == "$ref" else rewrite(value)
+                key: ref(value, own) if key == "$ref" else rewrite(value, own)
                 for key, value in node.items()
-                if key not in ("$schema", "$id")
+                if key not in ("$schema", "$id", "$defs")
             }
         if isinstance(node, list):
-            return [rewrite(value) for value in node]
+            return [rewrite(value, own) for value in node]
         return node
 
-    return rewrite(schema)
+    for name, component in COMPONENTS.items():
+        schema = load(strength, name)
+        assert schema["title"] == component, f"{strength}/{name}.json: title {component!r}"
+        for key, value in [(component, schema), *schema.get("$defs", {}).items()]:
+            assert key not in flat, f"{strength}: two components named {key}"
+            flat[key] = rewrite(value, component)
+    return flat
 
 
 # --------------------------------------------------------------------------- files
@@ -393,6 +414,20 @@ BAD = [
     Bad("error-without-type", "error", "error", False,
         drop("error", "type"),
         "the docs promise error.type"),
+    # the source union and the flat components (the OpenAPI documents' structure)
+    Bad("source-not-an-object", "page", "items/0/source", False,
+        item(0, source="ch_1"),
+        "the docs: source is an object"),
+    Bad("subscription-with-admin-source", "page", "items/0/source", True,
+        item(0, kind="subscription_renew", amount_usd=-20, note=None,
+             source={"actor": "ops@bytespike.ai"}),
+        "a shape of another kind is no subscription source"),
+    Bad("refund-source-extra-key", "page", "items/0/source", True,
+        item(0, kind="refund", source={"request_id": "req_1", "model": "m", "provider": "x"}),
+        "a refund source is exactly {request_id, model}"),
+    Bad("error-detail-not-an-object", "error", "error", False,
+        lambda b: b.update(error="page_size must be an integer"),
+        "the docs: error.type, so error is an object"),
 ]  # fmt: skip
 BAD_IDS = [bad.id for bad in BAD]
 
@@ -401,13 +436,34 @@ def test_bad_ids_are_unique() -> None:
     assert len(set(BAD_IDS)) == len(BAD_IDS)
 
 
+def through_source_union(error: ValidationError) -> bool:
+    """Whether ``error`` comes from ``source``'s union of shapes, rather than the rules by kind.
+
+    That union (``oneOf`` in full) exists so generated clients type each source; when a
+    source is wrong it fails as a whole at the source object (no shape fits), while the
+    ``if``/``then`` rules by kind say which field of the kind's own shape is wrong.
+    """
+    path = list(error.relative_schema_path)  # a $ref leaves no trace in it
+    return any(
+        path[i : i + 3] in (["properties", "source", "oneOf"], ["properties", "source", "anyOf"])
+        and path[i - 1] != "then"
+        for i in range(1, len(path))
+    )
+
+
 @pytest.mark.parametrize("bad", BAD, ids=BAD_IDS)
 def test_full_rejects(bad: Bad) -> None:
     errors = list(validator("full", bad.schema).iter_errors(bad.body()))
     assert errors, f"full accepted a body that breaks: {bad.reason}"
-    where = {"/".join(map(str, error.absolute_path)) for error in leaves(errors)}
+    located = [error for error in errors if not through_source_union(error)]
+    assert located, f"only the union of source shapes caught: {bad.reason}"
+    where = {"/".join(map(str, error.absolute_path)) for error in leaves(located)}
     assert all(bad.at in ("", path) or path.startswith(f"{bad.at}/") for path in where), (
         f"expected the fault at {bad.at!r} only, found {sorted(where)}"
+    )
+    union = {"/".join(map(str, e.absolute_path)) for e in errors if through_source_union(e)}
+    assert all(path.endswith("/source") for path in union), (
+        f"the union of source shapes failed elsewhere than a source: {sorted(union)}"
     )
 
 
@@ -432,8 +488,23 @@ def openapi(request: pytest.FixtureRequest) -> tuple[str, Json]:
     return request.param, load(request.param, "openapi")
 
 
-def operation(doc: Json) -> Json:
-    return doc["paths"][PATH]["get"]
+def operation(doc: Json, method: str = "get") -> Json:
+    return doc["paths"][PATH][method]
+
+
+def deref(doc: Json, node: Json) -> Json:
+    """``node``, or what its local ``$ref`` points to in ``doc``."""
+    while isinstance(node, dict) and "$ref" in node:
+        target = node["$ref"]
+        assert target.startswith("#/"), f"not a local $ref: {target}"
+        node = doc
+        for part in target[2:].split("/"):
+            node = node[part.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+def parameters(doc: Json, method: str = "get") -> dict[str, Json]:
+    return {p["name"]: p for p in (deref(doc, p) for p in operation(doc, method)["parameters"])}
 
 
 def test_openapi_is_valid(openapi: tuple[str, Json]) -> None:
@@ -444,11 +515,43 @@ def test_openapi_is_valid(openapi: tuple[str, Json]) -> None:
 
 def test_openapi_components_match_standalone_files(openapi: tuple[str, Json]) -> None:
     strength, doc = openapi
-    for name, component in COMPONENTS.items():
-        assert doc["components"]["schemas"][component] == inline(load(strength, name), strength), (
-            f"{component} differs from {strength}/{name}.json: "
+    schemas = doc["components"]["schemas"]
+    for name, component in hoist(strength).items():
+        assert schemas.get(name) == component, (
+            f"component {name} differs from {strength}/*.json: "
             "run `python tests/contract/test_schemas.py`"
         )
+    assert set(schemas) == set(hoist(strength)) | set(OPENAPI_ONLY)
+
+
+def test_openapi_refs_are_flat(openapi: tuple[str, Json]) -> None:
+    """Every ``$ref`` names one component: no pointer into a component's insides.
+
+    openapi-python-client could not resolve ``#/components/schemas/Entry/$defs/kind``
+    and generated a client whose pages parsed to ``None``.
+    """
+    _, doc = openapi
+    refs = [node["$ref"] for node in walk(doc) if "$ref" in node]
+    assert refs
+    for target in refs:
+        section, _, name = target.removeprefix("#/components/").partition("/")
+        assert target.startswith("#/components/") and name and "/" not in name, target
+        assert name in doc["components"][section], target
+    assert not any(key in node for node in walk(doc) for key in ("$defs", "$id", "$schema"))
+
+
+def test_openapi_metadata_for_tools(openapi: tuple[str, Json]) -> None:
+    """What linters and generators look for: licence, contact, tags, operation ids."""
+    _, doc = openapi
+    assert doc["info"]["license"] == {"name": "MIT", "identifier": "MIT"}
+    assert doc["info"]["contact"]["name"]
+    tags = [tag["name"] for tag in doc["tags"]]
+    operations = [operation(doc, method) for method in ("get", "head")]
+    assert all(op["tags"] and set(op["tags"]) <= set(tags) for op in operations)
+    assert [op["operationId"] for op in operations] == [
+        "listBillingTransactions",
+        "headBillingTransactions",
+    ]
 
 
 def test_openapi_declares_the_endpoint(openapi: tuple[str, Json]) -> None:
@@ -466,7 +569,7 @@ def test_openapi_declares_the_endpoint(openapi: tuple[str, Json]) -> None:
     assert doc["security"] == [{"bearerAuth": []}]
     op = operation(doc)
     assert op["operationId"] == "listBillingTransactions"
-    params = {p["name"]: p for p in op["parameters"]}
+    params = parameters(doc)
     assert list(params) == ["page", "page_size", "kind", "since", "until"]
     assert all(p["in"] == "query" and not p["required"] for p in params.values())
     assert params["page"]["schema"] == {
@@ -479,6 +582,27 @@ def test_openapi_declares_the_endpoint(openapi: tuple[str, Json]) -> None:
     assert set(op["responses"]) == {"200", "400", "401"}
     headers = op["responses"]["401"].get("headers", {})
     assert ("WWW-Authenticate" in headers) == (strength == "full")
+
+
+def test_openapi_declares_head(openapi: tuple[str, Json]) -> None:
+    """HEAD is GET without a body: the same parameters, security, statuses and headers."""
+    strength, doc = openapi
+    get, head = operation(doc, "get"), operation(doc, "head")
+    methods = {"get", "head"} | ({"x-ledger-other-methods"} if strength == "full" else set())
+    assert set(doc["paths"][PATH]) == methods
+    assert head["parameters"] == get["parameters"]
+    assert "security" not in head and "security" not in get  # both use the document's
+    assert set(head["responses"]) == set(get["responses"])
+    for status, response in head["responses"].items():
+        assert "content" not in response, f"HEAD {status} declares a body"
+        assert response["headers"]["Content-Length"] == {
+            "$ref": "#/components/headers/Content-Length"
+        }
+        expected = {**get["responses"][status].get("headers", {}), "Content-Length": ANY}
+        assert response["headers"] == expected, status
+    content_length = doc["components"]["headers"]["Content-Length"]
+    assert content_length["schema"] == {"type": "integer", "minimum": 0}
+    assert content_length["required"] is False  # HTTP lets a HEAD answer leave it out
 
 
 def test_openapi_200_example_is_the_docs_example(openapi: tuple[str, Json]) -> None:
@@ -537,9 +661,9 @@ def schemathesis_accepts(schema: Any, response: TestResponse) -> bool:
 
 
 @pytest.mark.parametrize("strength", STRENGTHS)
-def test_schemathesis_loads_one_operation(loaded: dict[str, Any], strength: str) -> None:
+def test_schemathesis_loads_get_and_head(loaded: dict[str, Any], strength: str) -> None:
     labels = [result.ok().label for result in loaded[strength].get_all_operations()]
-    assert labels == [f"GET {PATH}"]
+    assert labels == [f"GET {PATH}", f"HEAD {PATH}"]
 
 
 @pytest.mark.parametrize("strength", STRENGTHS)
@@ -642,7 +766,7 @@ def test_documented_timestamp_pattern_is_the_docs_form(parameter: str, value: st
 
 
 def timestamp_check(strength: str, parameter: str) -> Draft202012Validator:
-    params = {p["name"]: p for p in operation(load(strength, "openapi"))["parameters"]}
+    params = parameters(load(strength, "openapi"))
     return Draft202012Validator(params[parameter]["schema"])
 
 
@@ -663,18 +787,49 @@ def test_docs_examples_run(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _sync_components() -> None:
-    """Rewrite ``components.schemas`` of both OpenAPI documents from the standalone files."""
+    """Rewrite ``components.schemas`` of both OpenAPI documents from the standalone files.
+
+    The components only an OpenAPI document has (``OPENAPI_ONLY``) are kept as they are.
+    """
     for strength in STRENGTHS:
         path = REPO_SCHEMAS / strength / "openapi.json"
         doc = json.loads(path.read_text(encoding="utf-8"))
-        for name, component in COMPONENTS.items():
-            schema = json.loads((REPO_SCHEMAS / strength / f"{name}.json").read_text("utf-8"))
-            doc["components"]["schemas"][component] = inline(schema, strength)
+        kept = {name: doc["components"]["schemas"][name] for name in OPENAPI_ONLY}
+        doc["components"]["schemas"] = {**hoist(strength), **kept}
         path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
     _sync_components()
+
+
+def with_extra_keys(body: Json) -> Json:
+    """``body`` with an unknown key added to every object in it."""
+    body = copy.deepcopy(body)
+    for node in walk(body):
+        node["x_extra"] = 1
+    return body
+
+
+def test_documented_allows_extra_keys_everywhere(loaded: dict[str, Any]) -> None:
+    """The docs forbid no key: page, items, every source shape, error and its detail."""
+    page, error = with_extra_keys(realistic_page()), with_extra_keys(ERROR_400)
+    validator("documented", "page").validate(page)
+    validator("documented", "error").validate(error)
+    assert schemathesis_accepts(loaded["documented"], served(page, 200))
+    assert schemathesis_accepts(loaded["documented"], served(error, 400))
+    # full: exact key sets, so every object of the page is at fault (sources by their shape)
+    faults = {
+        ("/".join(map(str, e.absolute_path)), e.validator)
+        for e in validator("full", "page").iter_errors(page)
+    }
+    items = range(len(page["items"]))
+    assert {("", "additionalProperties")} | {
+        (f"items/{i}", "additionalProperties") for i in items
+    } | {(f"items/{i}/source", "oneOf") for i in items} <= faults
+    assert not validator("full", "error").is_valid(error)
+    assert not schemathesis_accepts(loaded["full"], served(page, 200))
+    assert not schemathesis_accepts(loaded["full"], served(error, 400))
 
 
 @pytest.mark.parametrize("strength", STRENGTHS)

@@ -20,4 +20,7 @@ MUTANT_RULES = {
     "revoked-accepted": "AUTH-401-REVOKED",
     "kind-case-insensitive": "KIND-400",
     "float-balance": "ITEM-MONEY-DECIMALS",
+    "octal-integers": "PARAM-INT-LEADING-ZEROS",
+    "negative-offset-minutes": "FILTER-OFFSETS",
+    "ci-key-stale-total": "TOTAL-INDEPENDENT",
 }

@@ -34,7 +34,12 @@ BUGS = {
     "revoked-accepted": "revoked keys still work",
     "kind-case-insensitive": "kind is lower-cased before validation",
     "float-balance": "balances are a running sum of float dollars (0.1 + 0.2 drift)",
+    "octal-integers": "page and page_size with a leading zero are read as octal",
+    "negative-offset-minutes": "the offset is sign * hours + minutes (-03:30 read as -02:30)",
+    "ci-key-stale-total": "the second acme key's unfiltered total is one entry behind",
 }
+# The key of the "ci-key-stale-total" bug: a second key of the acme account.
+_CI_KEY = "ind_live_acme_ci"
 
 _DIGITS = re.compile(r"[0-9]+", re.ASCII)
 _TIME = re.compile(
@@ -73,7 +78,7 @@ def dumps(value: Any) -> bytes:
     return encode(value).encode()
 
 
-def _instant(text: str) -> Fraction:
+def _instant(text: str, bugs: frozenset[str] = frozenset()) -> Fraction:
     match = _TIME.fullmatch(text)
     if match is None:
         raise ValueError("not an RFC 3339 timestamp or YYYY-MM-DD date")
@@ -90,14 +95,23 @@ def _instant(text: str) -> Fraction:
     if sign:
         if int(oh) > 23 or int(om) > 59:
             raise ValueError("offset out of range")
-        seconds -= (1 if sign == "+" else -1) * (int(oh) * 3600 + int(om) * 60)
+        if "negative-offset-minutes" in bugs:
+            seconds -= (1 if sign == "+" else -1) * int(oh) * 3600 + int(om) * 60
+        else:
+            seconds -= (1 if sign == "+" else -1) * (int(oh) * 3600 + int(om) * 60)
     return seconds
 
 
-def _integer(name: str, text: str, maximum: int) -> int:
+def _integer(name: str, text: str, maximum: int, bugs: frozenset[str] = frozenset()) -> int:
     if not _DIGITS.fullmatch(text):
         raise BadParam(name, f"{name} must be written with the digits 0-9 only")
-    value = int(text)
+    if "octal-integers" in bugs and len(text) > 1 and text.startswith("0"):
+        try:
+            value = int(text, 8)
+        except ValueError:
+            raise BadParam(name, f"{name} is not an octal number") from None
+    else:
+        value = int(text)
     if not 1 <= value <= maximum:
         raise BadParam(name, f"{name} must be between 1 and {maximum}")
     return value
@@ -142,7 +156,8 @@ class IndependentApp:
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             status, headers, body = self.error(405, "invalid_request_error", "use GET")
             return status, [*headers, ("Allow", "GET, HEAD")], body
-        account = self.account(environ.get("HTTP_AUTHORIZATION"))
+        token = self.token(environ.get("HTTP_AUTHORIZATION"))
+        account = self.account(token)
         if account is None:
             status, headers, body = self.error(401, "authentication_error", "invalid API key")
             return status, [*headers, ("WWW-Authenticate", 'Bearer realm="bytespike"')], body
@@ -150,7 +165,11 @@ class IndependentApp:
             query = self.parse(environ.get("QUERY_STRING", ""))
         except BadParam as bad:
             return self.error(400, "invalid_request_error", bad.message, bad.param)
-        return 200, [], dumps(self.page(account, **query))
+        page = self.page(account, **query)
+        unfiltered = all(query[name] is None for name in ("kind", *TIMES))
+        if "ci-key-stale-total" in self.bugs and token == _CI_KEY and unfiltered:
+            page["total"] -= 1
+        return 200, [], dumps(page)
 
     @staticmethod
     def error(
@@ -160,15 +179,20 @@ class IndependentApp:
 
     # -- auth -----------------------------------------------------------------
 
-    def account(self, header: str | None) -> str | None:
+    @staticmethod
+    def token(header: str | None) -> str | None:
+        """The one token of a well-formed Bearer header, else None."""
         if header is None:
             return None
         value = header.strip(" \t")
-        scheme, spaces, token = value[:6], value[6:], ""
+        scheme, spaces = value[:6], value[6:]
         if scheme.lower() != "bearer" or not spaces.startswith(" "):
             return None
         token = spaces.lstrip(" ")
-        if not _TOKEN.fullmatch(token):
+        return token if _TOKEN.fullmatch(token) else None
+
+    def account(self, token: str | None) -> str | None:
+        if token is None:
             return None
         if "revoked-accepted" in self.bugs and token in REVOKED_KEYS:
             return REVOKED_KEYS[token]
@@ -191,19 +215,21 @@ class IndependentApp:
             if name in seen:
                 self.check_value(name, seen[name][0])
         given = {name: seen[name][0] for name in PARAMS if name in seen}
-        page = int(given.get("page", "1"))
-        size = int(given.get("page_size", "50"))
+        page = _integer("page", given.get("page", "1"), MAX_PAGE, self.bugs)
+        size = _integer("page_size", given.get("page_size", "50"), MAX_PAGE_SIZE, self.bugs)
         kind = given.get("kind")
         if kind is not None and "kind-case-insensitive" in self.bugs:
             kind = kind.strip().lower()
-        bounds = {name: _instant(given[name]) if name in given else None for name in TIMES}
+        bounds = {
+            name: _instant(given[name], self.bugs) if name in given else None for name in TIMES
+        }
         return {"page": page, "page_size": size, "kind": kind, **bounds}
 
     def check_value(self, name: str, value: str) -> None:
         if name == "page":
-            _integer(name, value, MAX_PAGE)
+            _integer(name, value, MAX_PAGE, self.bugs)
         elif name == "page_size":
-            _integer(name, value, MAX_PAGE_SIZE)
+            _integer(name, value, MAX_PAGE_SIZE, self.bugs)
         elif name == "kind":
             if "kind-case-insensitive" in self.bugs:
                 value = value.strip().lower()

@@ -1,0 +1,100 @@
+"""Schemathesis' requests through the run's `Governor` (pushback, pace, deadline).
+
+Schemathesis 4 sends from several sessions of its own making: the engine's
+per-thread session, its capability probes, a fresh session for auth
+inference, a throw-away one when a case is called without any.  The one
+funnel they all share is `requests.adapters.HTTPAdapter.send`, so while
+`governed(...)` is active that method is replaced by one that hands requests
+to the target's origin to the governor (every other URL passes untouched),
+and the original is put back when the last governed block ends.
+
+Below Schemathesis, a waited-out `429` never reaches it: its checks see the
+retried answer only.  A request still pushed back after the bound reaches it
+as it is, and `fuzzing` makes the rules it fed "could not check"; a request
+that never got an answer reaches it as the last `requests` error, as it
+would have without the governor.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from contract_tests.pushback import Governor, Unanswered
+
+__all__ = ["governed"]
+
+_ORIGINAL_SEND = HTTPAdapter.send
+_LOCK = threading.Lock()
+_ACTIVE: list[tuple[tuple[str, str], Governor]] = []
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
+def _governor_for(url: str | None) -> Governor | None:
+    origin = _origin(url or "")
+    with _LOCK:
+        for active_origin, governor in reversed(_ACTIVE):
+            if active_origin == origin:
+                return governor
+    return None
+
+
+def _bounded(timeout: Any, governor: Governor) -> Any:
+    """The request's timeout, shortened so that no attempt outlasts `--max-duration`."""
+    left = governor.remaining()
+    if left is None or isinstance(timeout, tuple):
+        return timeout
+    left = max(0.001, left)
+    return left if timeout is None else min(float(timeout), left)
+
+
+def _governed_send(
+    self: HTTPAdapter,
+    request: requests.PreparedRequest,
+    stream: bool = False,
+    timeout: Any = None,
+    verify: bool | str = True,
+    cert: Any = None,
+    proxies: Mapping[str, str] | None = None,
+) -> requests.Response:
+    governor = _governor_for(request.url)
+    if governor is None:
+        return _ORIGINAL_SEND(self, request, stream, timeout, verify, cert, proxies)
+
+    def attempt() -> requests.Response:
+        return _ORIGINAL_SEND(
+            self, request, stream, _bounded(timeout, governor), verify, cert, proxies
+        )
+
+    try:
+        return governor.send(attempt).response
+    except Unanswered as error:
+        raise error.cause from None
+
+
+@contextmanager
+def governed(base_url: str, governor: Governor) -> Iterator[None]:
+    """Route every `requests` call to `base_url`'s origin through `governor` meanwhile."""
+    entry = (_origin(base_url), governor)
+    with _LOCK:
+        if not _ACTIVE:
+            # The one funnel of Schemathesis' sessions (see the module docstring).
+            HTTPAdapter.send = _governed_send  # type: ignore[method-assign]
+        _ACTIVE.append(entry)
+    try:
+        yield
+    finally:
+        with _LOCK:
+            _ACTIVE.remove(entry)
+            if not _ACTIVE:
+                HTTPAdapter.send = _ORIGINAL_SEND  # type: ignore[method-assign]
