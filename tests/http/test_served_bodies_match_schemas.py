@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 
 from mockserver import builtin_config
 from tests.conftest import TRANSACTIONS, bearer
-from tests.contract.test_schemas import validator
+from tests.contract.test_schemas import PATH, deref, load, validator
 
 ACTIVE_KEYS = [key for account in builtin_config().accounts for key in account.keys]
 
@@ -60,3 +60,38 @@ def test_every_error_validates(
         validator(strength, "error"),
         orjson.loads(client.post(TRANSACTIONS, headers=headers).data),
     )
+
+
+@pytest.mark.parametrize("strength", ["full", "documented"])
+@pytest.mark.parametrize(
+    ("query", "headers", "status"),
+    [
+        ("?page_size=3", bearer(), 200),
+        ("?kind=refund&page=2", bearer("bsk_test_ties"), 200),
+        ("?page=0", bearer(), 400),
+        ("", {}, 401),
+        ("?page=0", bearer("bsk_test_revoked"), 401),
+    ],
+)
+def test_head_answers_match_the_declared_head_operation(
+    client: FlaskClient, strength: str, query: str, headers: dict[str, str], status: int
+) -> None:
+    """The documents' HEAD: GET's status and headers, no body, the declared headers valid."""
+    doc = load(strength, "openapi")
+    declared = doc["paths"][PATH]["head"]["responses"][str(status)]
+    get = client.get(f"{TRANSACTIONS}{query}", headers=headers)
+    head = client.head(f"{TRANSACTIONS}{query}", headers=headers)
+    assert head.status_code == get.status_code == status
+    assert "content" not in declared and head.data == b""
+    assert head.headers["Content-Type"] == get.headers["Content-Type"]
+    for name, header in declared["headers"].items():
+        header = deref(doc, header)
+        if header["required"]:
+            assert name in head.headers, name
+        if name in head.headers:
+            value: Any = head.headers[name]
+            if header["schema"].get("type") == "integer":
+                value = int(value)
+            Draft202012Validator(header["schema"]).validate(value)
+    assert int(head.headers["Content-Length"]) == len(get.data)
+    assert {"Content-Length"} <= set(declared["headers"])
