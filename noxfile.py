@@ -9,6 +9,13 @@ extra into a fresh virtualenv, run the whole suite there. ``smoke`` (3.12 and
 example, ``check`` against ``serve`` with every rule checked, and the plugin's
 examples.
 
+The ``test`` extra brings Playwright for Python, which drives the console's
+browser tests (``tests/console``) in ``tests``: the browser is Debian's Chromium
+(``$LEDGER_CHROMIUM``, else ``/usr/bin/chromium``; ``.ci/run`` installs it),
+never a browser ``playwright install`` downloads. Without it those tests skip, saying
+so, unless ``CI=true`` or ``LEDGER_REQUIRE_BROWSER=1`` (``.ci/run`` sets it):
+then they fail. ``smoke`` does not run them.
+
 Imports come from site-packages: pytest appends (``--import-mode=append``)
 rather than prepends the checkout to ``sys.path``, and ``PYTHONSAFEPATH``
 keeps ``python -m`` (here and in every subprocess a test starts) from putting
@@ -78,6 +85,9 @@ _fresh_wheelhouse()  # each nox run builds the wheel of the tree as it is now
 def tests(session: nox.Session) -> None:
     """The whole suite (minus ``-m slow``), on 2 cores, against the installed wheel."""
     _install_wheel(session, "test")
+    chromium = os.environ.get("LEDGER_CHROMIUM") or "/usr/bin/chromium"
+    found = shutil.which(chromium)
+    session.log(f"browser tests: {found or f'no Chromium at {chromium}'}")
     args = session.posargs or ["-q", "-n", "2"]
     session.run("python", "-m", "pytest", "--import-mode=append", *args, env=INSTALLED_ENV)
 

@@ -1,11 +1,12 @@
 """Benchmarks of ``ledger-mock serve``: one command, figures and ratios on stdout.
 
-    python bench/run.py                 # throughput, scale, start-up, first use, contract suite
+    python bench/run.py                 # all of them but soak
     python bench/run.py throughput      # vs raw app, nginx, Prism, WireMock; control vs plain
     python bench/run.py first-use       # stall of other clients while 10^6 entries are generated
     python bench/run.py startup         # `serve` and `serve --enable-control` to first 200
     python bench/run.py soak            # 60 s of mixed valid and malformed traffic
     python bench/run.py scale           # generation, bytes/entry, page latency by history size
+    python bench/run.py console         # the console's first view on 10^6 entries (Chromium)
 
 Every target is on 127.0.0.1 and every loop is bounded in time. Throughput figures
 come from wrk (``apt-get install wrk``) driven by a seeded Lua workload; targets
@@ -36,6 +37,7 @@ import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
@@ -62,6 +64,7 @@ TARGET_X_NGINX = 0.25
 TARGET_P99_MS = 10.0
 TARGET_CONTROL_X_PLAIN = 0.8
 TARGET_FIRST_USE_STALL_MS = 50.0
+TARGET_CONSOLE_WARM_MS = 500.0
 HUGE_KEY = "bsk_test_huge"
 PROBE_KEY = "bsk_test_docs"
 Request = tuple[str, str | None]  # path with query, Authorization value
@@ -1057,13 +1060,167 @@ def cmd_soak(args: argparse.Namespace, workdir: Path) -> None:
     print(f"  {load_average()} at the end")
 
 
+# --------------------------------------------------------------------------- console
+
+# Set in every page before its scripts run: the moment (ms since navigation start)
+# the console's <main> first says data-ready="true", i.e. table, total and chart drawn.
+_READY_PROBE = """
+new MutationObserver((_, observer) => {
+    const main = document.querySelector('main[data-testid=console]');
+    if (main && main.dataset.ready === 'true' && window.__benchReady === undefined) {
+        window.__benchReady = performance.now();
+        observer.disconnect();
+    }
+}).observe(document, {subtree: true, childList: true, attributes: true,
+                      attributeFilter: ['data-ready']});
+"""
+# (name, start, end) in ms since navigation start: the page's document and every fetch
+_RESOURCES = """() => [
+    ...performance.getEntriesByType('navigation').map(n => ['(document)', 0, n.responseEnd]),
+    ...performance.getEntriesByType('navigation')
+        .map(n => ['(DOMContentLoaded)', n.domContentLoadedEventStart, n.domContentLoadedEventEnd]),
+    ...performance.getEntriesByType('resource').map(r => [r.name, r.startTime, r.responseEnd]),
+    ...performance.getEntriesByType('mark').map(m => [`(${m.name})`, m.startTime, m.startTime]),
+]"""
+
+
+@dataclass
+class ConsoleRun:
+    ms: float
+    resources: dict[str, tuple[float, float]]  # path -> (start, end), ms since navigation
+
+
+def _console_view(browser: Any, url: str, *, timeout_ms: float) -> ConsoleRun:
+    """One first view in a fresh browser context (empty HTTP cache, no session)."""
+    context = browser.new_context(viewport={"width": 1200, "height": 800})
+    try:
+        context.add_init_script(_READY_PROBE)
+        page = context.new_page()
+        page.goto(url, wait_until="commit")
+        page.wait_for_function("() => window.__benchReady !== undefined", timeout=timeout_ms)
+        ms = float(page.evaluate("() => window.__benchReady"))
+        resources = {
+            name.split("?")[0].split("/", 3)[-1]: (float(start), float(end))
+            for name, start, end in page.evaluate(_RESOURCES)
+        }
+        return ConsoleRun(ms, resources)
+    finally:
+        context.close()
+
+
+def _api_view(browser: Any, url: str, key: str) -> float:
+    """The same query's API page loaded directly in a fresh context: ms to its load event."""
+    context = browser.new_context(extra_http_headers={"Authorization": f"Bearer {key}"})
+    try:
+        page = context.new_page()
+        page.goto(url, wait_until="load")
+        timing = page.evaluate("() => performance.getEntriesByType('navigation')[0].loadEventEnd")
+        return float(timing)
+    finally:
+        context.close()
+
+
+def _stats(values: Sequence[float]) -> list[str]:
+    return [
+        str(len(values)),
+        f"{statistics.median(values):.0f}",
+        f"{min(values):.0f}",
+        f"{max(values):.0f}",
+    ]
+
+
+def cmd_console(args: argparse.Namespace, workdir: Path) -> None:
+    chromium = os.environ.get("LEDGER_CHROMIUM") or "/usr/bin/chromium"
+    print(
+        f"\n## Console first view on {HUGE_KEY} (10^6 entries): navigation to "
+        f"main[data-ready=true] (table, total and chart drawn), headless Chromium, "
+        f"fresh browser context per view; {args.console_cold_runs} cold server(s), "
+        f"{args.console_runs} warm views interleaved with the API page"
+    )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("  Playwright for Python is not installed (pip install playwright): not measured")
+        return
+    if shutil.which(chromium) is None:
+        print(f"  no Chromium at {chromium} (apt-get install chromium): not measured")
+        return
+    print(f"  {load_average()} at the start", flush=True)
+    query = f"key={HUGE_KEY}"
+    api_query = FIXED_QUERY
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        print(f"  Chromium {browser.version}", flush=True)
+        cold: list[float] = []
+        for run in range(args.console_cold_runs):
+            server = ledger_mock(f"console cold {run + 1}", "--enable-control", "--workers", "1")
+            with running([server], workdir):
+                cold.append(
+                    _console_view(
+                        browser, f"{server.base}/__mock/console/?{query}", timeout_ms=120_000
+                    ).ms
+                )
+        server = ledger_mock("console warm", "--enable-control", "--workers", "1")
+        warm_views: list[ConsoleRun] = []
+        api: list[float] = []
+        with running([server], workdir):
+            console_url = f"{server.base}/__mock/console/?{query}"
+            api_url = f"{server.base}{PATH}?{api_query}"
+            # untimed: the ledger is built, every code path touched once
+            _console_view(browser, console_url, timeout_ms=120_000)
+            _api_view(browser, api_url, HUGE_KEY)
+            for _ in range(args.console_runs):
+                warm_views.append(_console_view(browser, console_url, timeout_ms=30_000))
+                api.append(_api_view(browser, api_url, HUGE_KEY))
+        browser.close()
+    warm = [view.ms for view in warm_views]
+    base = statistics.median(api)
+    rows = [["view", "runs", "median ms", "min ms", "max ms", "x API page"]]
+    rows.append(
+        [
+            "console, cold server (its first request builds the ledger)",
+            *_stats(cold),
+            f"{statistics.median(cold) / base:.1f}",
+        ]
+    )
+    rows.append(["console, warm server", *_stats(warm), f"{statistics.median(warm) / base:.1f}"])
+    rows.append([f"API page ?{api_query} (load event), warm", *_stats(api), "1.0"])
+    print()
+    print(table(rows))
+    calls: dict[str, list[tuple[float, float]]] = {}
+    for view in warm_views:
+        for name, span in view.resources.items():
+            calls.setdefault(name, []).append(span)
+    print("  warm views' waterfall (ms since navigation start, start -> end; median per row):")
+    for name, spans in sorted(calls.items(), key=lambda c: statistics.median(s for s, _ in c[1])):
+        start = statistics.median(s for s, _ in spans)
+        end = statistics.median(e for _, e in spans)
+        print(f"    {start:6.0f} -> {end:6.0f}  {name}")
+    print(f"    {statistics.median(warm):6.0f}            data-ready=true")
+    median_warm = statistics.median(warm)
+    print(
+        f"  console warm first view (median): {median_warm:.0f} ms; target <= "
+        f"{TARGET_CONSOLE_WARM_MS:g} ms: {verdict(median_warm <= TARGET_CONSOLE_WARM_MS)}"
+    )
+    print(f"  {load_average()} at the end")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
         "mode",
         nargs="?",
         default="all",
-        choices=["all", "throughput", "first-use", "scale", "startup", "contract", "soak"],
+        choices=[
+            "all",
+            "throughput",
+            "first-use",
+            "scale",
+            "startup",
+            "contract",
+            "soak",
+            "console",
+        ],
     )
     parser.add_argument("--duration", type=float, default=8, help="seconds per wrk run")
     parser.add_argument("--rounds", type=int, default=3)
@@ -1088,6 +1245,12 @@ def main(argv: list[str] | None = None) -> None:
         default=90,
         help="seconds of untimed load on WireMock before its rounds (JIT)",
     )
+    parser.add_argument(
+        "--console-runs", type=int, default=7, help="warm first views of the console (median)"
+    )
+    parser.add_argument(
+        "--console-cold-runs", type=int, default=3, help="fresh servers for the cold first view"
+    )
     parser.add_argument("--prism", help="path of Prism's CLI (else 'prism' on PATH)")
     parser.add_argument("--wiremock", help="path of wiremock-standalone.jar")
     args = parser.parse_args(argv)
@@ -1096,6 +1259,7 @@ def main(argv: list[str] | None = None) -> None:
         "startup",
         "contract",
         "first-use",
+        "console",
     ):
         sys.exit("bench: wrk is not installed (apt-get install wrk)")
     print(
@@ -1110,7 +1274,8 @@ def main(argv: list[str] | None = None) -> None:
         "startup": [cmd_startup],
         "contract": [cmd_contract],
         "soak": [cmd_soak],
-        "all": [cmd_throughput, cmd_scale, cmd_startup, cmd_first_use, cmd_contract],
+        "console": [cmd_console],
+        "all": [cmd_throughput, cmd_scale, cmd_startup, cmd_first_use, cmd_contract, cmd_console],
     }[args.mode]
     with tempfile.TemporaryDirectory(prefix="ledger-bench-") as tmp:
         for step in steps:

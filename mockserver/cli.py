@@ -6,7 +6,6 @@ Every mistake on the command line is one line on stderr and exit status 2.
 from __future__ import annotations
 
 import contextlib
-import csv
 import gc
 import importlib
 import os
@@ -16,29 +15,27 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from tempfile import mkstemp
-from typing import IO, Any, ClassVar, Protocol, TextIO
+from typing import IO, Any, ClassVar, TextIO
 
 import click
-import orjson
 
 from .app import create_app
 from .core.config import ConfigError, MockConfig, builtin_config, key_table, load_config
+from .core.export import EXPORT_FORMATS, export_entries, export_total, write_export
 from .core.kinds import KINDS
 from .core.notes import prime as prime_notes
-from .core.query import Query, select
-from .core.rendering import render_entry
+from .core.query import Query
 from .core.store import KeyStatus, LedgerStore
 from .core.timestamps import TimestampError, parse_instant
 from .http.app import ledger_store
 from .http.limits import DEFAULT_MAX_CONNECTIONS
 from .http.paths import API_PREFIX
 from .server.stops import stop_requested
+from .testing.console import CONSOLE_PREFIX
 from .testing.control import check_control_token
 
 __all__ = ["cli", "main"]
 
-_CSV_COLUMNS = ("created_at", "kind", "amount_usd", "balance_after_usd")
-_EXPORT_CHUNK = 1000
 # What a shell reports for a Unix tool whose reader went away (128 + SIGPIPE), e.g.
 # ``ledger-mock export ... | head -1``: quiet, and told apart from a failure (1).
 _EXIT_BROKEN_PIPE = 141
@@ -178,7 +175,7 @@ def serve(
     page_cache_mb: int,
     cache_stats: bool,
 ) -> None:
-    """Serve the mock; the first line of output is its base URL."""
+    """Serve the mock; the first line of output is its base URL (then the console's, if on)."""
     from .server.serving import serve as run_server
     from .testing.control import is_loopback_host
 
@@ -219,6 +216,8 @@ def serve(
     def ready(bound_host: str, bound_port: int) -> None:
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
         sys.stdout.write(f"http://{shown}:{bound_port}{API_PREFIX}\n")
+        if enable_control:
+            sys.stdout.write(f"console: http://{shown}:{bound_port}{CONSOLE_PREFIX}/\n")
         _print_keys(store, sys.stdout)
         sys.stdout.flush()
         prime_notes()  # in the parent, before workers fork, so they share it
@@ -257,31 +256,6 @@ def _instant(name: str, text: str | None) -> Any:
         raise click.BadParameter(str(error), param_hint=f"--{name}") from None
 
 
-def _entries(store: LedgerStore, account: str, query: Query) -> Iterator[dict[str, Any]]:
-    ledger = store.ledger(account)
-    page = 1
-    while True:
-        chunk = select(
-            ledger,
-            Query(
-                page=page,
-                page_size=_EXPORT_CHUNK,
-                kind=query.kind,
-                since=query.since,
-                until=query.until,
-            ),
-        )
-        for position in chunk.positions:
-            yield render_entry(ledger, int(position))
-        if page * _EXPORT_CHUNK >= chunk.total:
-            return
-        page += 1
-
-
-class _TextSink(Protocol):
-    def write(self, text: str, /) -> int: ...
-
-
 class _Utf8Sink:
     """Text in, UTF-8 bytes out: an export's bytes never depend on the locale.
 
@@ -295,29 +269,6 @@ class _Utf8Sink:
     def write(self, text: str, /) -> int:
         self._binary.write(text.encode("utf-8"))
         return len(text)
-
-
-def _write(entries: Iterator[dict[str, Any]], fmt: str, out: _TextSink) -> None:
-    if fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(_CSV_COLUMNS)
-        for entry in entries:
-            writer.writerow(
-                [
-                    entry["created_at"],
-                    entry["kind"],
-                    f"{entry['amount_usd']:.2f}",
-                    f"{entry['balance_after_usd']:.2f}",
-                ]
-            )
-    elif fmt == "ndjson":
-        for entry in entries:
-            out.write(orjson.dumps(entry).decode() + "\n")
-    else:
-        out.write("[")
-        for index, entry in enumerate(entries):
-            out.write(("," if index else "") + orjson.dumps(entry).decode())
-        out.write("]\n")
 
 
 def _is_terminal(stream: object) -> bool:
@@ -348,10 +299,10 @@ def _export_to_stdout(entries: Iterator[dict[str, Any]], fmt: str) -> None:
     try:
         sys.stdout.flush()
         if binary is None:  # stdout replaced by a text-only stream
-            _write(entries, fmt, sys.stdout)
+            write_export(entries, fmt, sys.stdout)
             sys.stdout.flush()
         else:
-            _write(entries, fmt, _Utf8Sink(binary))
+            write_export(entries, fmt, _Utf8Sink(binary))
             binary.flush()
     except BrokenPipeError:
         _silence_stdout()
@@ -424,7 +375,7 @@ def _export_to_file(entries: Iterator[dict[str, Any]], fmt: str, output: Path, t
             os.chmod(temp, _file_mode(target))
             with _progress(entries, total) as shown:
                 drew_bar = shown is not entries
-                _write(shown, fmt, _Utf8Sink(binary))
+                write_export(shown, fmt, _Utf8Sink(binary))
             binary.flush()
             os.fsync(binary.fileno())
         os.replace(temp, target)
@@ -463,7 +414,7 @@ def _sync_directory(directory: Path) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["csv", "json", "ndjson"]),
+    type=click.Choice(EXPORT_FORMATS),
     default="csv",
     show_default=True,
     help="Output format (CSV columns as in the docs example).",
@@ -495,14 +446,11 @@ def export(
                 f"{status.value} key; run 'ledger-mock keys'", param_hint="--key"
             )
         query = Query(kind=kind, since=_instant("since", since), until=_instant("until", until))
-        entries = _entries(store, account, query)
+        entries = export_entries(store.ledger(account), query)
         if output is None or output == "-":
             _export_to_stdout(entries, fmt)
             return
-        total = select(
-            store.ledger(account),
-            Query(page_size=1, kind=kind, since=query.since, until=query.until),
-        ).total
+        total = export_total(store.ledger(account), query)
         _export_to_file(entries, fmt, Path(output), total)
     except KeyboardInterrupt:
         # Ctrl-C is "ledger-mock: aborted" and status 130 (main); on a terminal a

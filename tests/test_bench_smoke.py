@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -45,3 +46,16 @@ def test_throughput_prints_ratios() -> None:
     assert "ledger-mock --enable-control --workers 1, mixed" in out
     assert "control/plain (serve --enable-control vs serve" in out
     assert "--server" not in out
+
+
+@pytest.mark.skipif(
+    shutil.which(os.environ.get("LEDGER_CHROMIUM") or "/usr/bin/chromium") is None,
+    reason="no Chromium (apt-get install chromium, or LEDGER_CHROMIUM=PATH)",
+)
+def test_console_reports_the_first_view_against_the_api_page() -> None:
+    out = _bench("console", "--console-runs", "1", "--console-cold-runs", "1")
+    assert "console, cold server" in out
+    assert "console, warm server" in out
+    assert "API page ?page=1&page_size=50" in out
+    assert "console warm first view (median)" in out
+    assert "not measured" not in out

@@ -5,6 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import signal
+import subprocess
+import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -202,3 +206,32 @@ def test_serve_refuses_a_busy_port_or_unknown_host_in_one_line(
     assert "Address already in use" in err
     code, _, err = _run(capsys, "serve", "--host", "no-such-host.invalid")
     assert code == 2 and err.count("\n") == 1 and "cannot resolve" in err
+
+
+@pytest.mark.parametrize("control", [True, False])
+def test_serve_prints_the_console_url_after_the_base_url(control: bool) -> None:
+    flags = ["--enable-control"] if control else []
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mockserver", "serve", "--port", "0", *flags],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        base = process.stdout.readline().strip()
+        second = process.stdout.readline().strip()
+        assert base.startswith("http://127.0.0.1:") and base.endswith("/api/v1")
+        root = base.removesuffix("/api/v1")
+        if control:
+            assert second == f"console: {root}/__mock/console/"
+            with urllib.request.urlopen(second.removeprefix("console: "), timeout=10) as page:
+                assert page.status == 200
+                assert page.headers["Content-Type"].startswith("text/html")
+                assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+        else:
+            assert second.split() == ["KEY", "ACCOUNT", "SCENARIO", "ENTRIES", "STATUS"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=20)
+    assert process.returncode == 0 and "Traceback" not in err

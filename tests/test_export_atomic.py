@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 import mockserver.cli
+import mockserver.core.export
 from mockserver.cli import main
 
 HUGE = "bsk_test_huge"  # 1,000,000 entries: tens of seconds to export, so always mid-write
@@ -206,7 +207,7 @@ def test_any_exception_midway_is_one_line_and_leaves_nothing_behind(
             raise RuntimeError("a bug\nover two lines")
         return real_render(*args)
 
-    monkeypatch.setattr(mockserver.cli, "render_entry", render_then_break)
+    monkeypatch.setattr(mockserver.core.export, "render_entry", render_then_break)
     code, out, err = _run_in_process(
         capsysbinary, "export", "--key", "bsk_test_default", "--output", str(tmp_path / "x.csv")
     )

@@ -23,6 +23,7 @@ import signal
 import sys
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qs
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
@@ -30,6 +31,7 @@ from gunicorn.app.base import BaseApplication
 from ..core.store import LedgerStore
 from ..http.app import ledger_store, page_cache
 from ..http.limits import DEFAULT_MAX_CONNECTIONS, IDLE_TIMEOUT
+from ..testing.console.security import CONSOLE_PREFIX
 from .asgi import InLoopWsgi
 from .protocol import ConnectionLimits
 from .stops import stop_requested
@@ -104,17 +106,35 @@ class _EmbeddedGunicorn(BaseApplication):
         return self._app
 
 
+CONSOLE_DATA_PREFIX = CONSOLE_PREFIX + "/api/"
+
+
+def _console_key(environ: dict[str, Any]) -> str | None:
+    """The ``key`` query parameter of a console data call (balance, export), if any.
+
+    Those name the account in the query, not in ``Authorization`` (that header
+    carries the control token), and would otherwise build a large ledger on the loop.
+    """
+    if not str(environ.get("PATH_INFO", "")).startswith(CONSOLE_DATA_PREFIX):
+        return None
+    values = parse_qs(str(environ.get("QUERY_STRING", ""))).get("key")
+    return values[0] if values else None
+
+
 def _builder(store: LedgerStore) -> Callable[[dict[str, Any]], Callable[[], object] | None]:
     """For the bridge: the ledger a request's key would generate on first use, as a call."""
 
     def needs_build(environ: dict[str, Any]) -> Callable[[], object] | None:
-        header = environ.get("HTTP_AUTHORIZATION")
-        if not header:
-            return None
-        parts = header.split()
-        if len(parts) != 2:  # not "Bearer <key>": the app answers 401 without a ledger
-            return None
-        account = store.unbuilt_account(parts[1])
+        key = _console_key(environ)
+        if key is None:
+            header = environ.get("HTTP_AUTHORIZATION")
+            if not header:
+                return None
+            parts = header.split()
+            if len(parts) != 2:  # not "Bearer <key>": the app answers 401 without a ledger
+                return None
+            key = parts[1]
+        account = store.unbuilt_account(key)
         if account is None:
             return None
         return lambda: store.ledger(account)

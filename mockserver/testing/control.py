@@ -10,13 +10,17 @@ the contract's JSON ``500`` (Flask's own handlers cannot see them).
 Control API (JSON in, JSON out, errors in the contract's envelope; a bad setting
 is a ``400`` whose ``param`` names it; no automatic ``OPTIONS``):
 
-- ``GET /__mock/journal`` → ``{"requests": [...], "dropped": n}``; ``DELETE`` clears it.
+- ``GET /__mock/journal`` → ``{"requests": [...], "dropped": n}``, oldest first;
+  ``?limit=n`` (1..``MAX_JOURNAL_LIMIT``) keeps the newest ``n``; ``DELETE`` clears it.
 - ``GET /__mock/faults`` → ``{"faults": [...], "request_count": n}``;
   ``POST`` one fault (``{"kind": "rate_limit", "nth": [1], "retry_after": 2}``);
   ``DELETE`` removes them all.
 - ``GET /__mock/drift``; ``POST`` ``{"hold_back": 5, "per_request": 1}``; ``DELETE`` stops it.
 - ``POST /__mock/reset`` clears journal, faults and drift.
 - ``GET /__mock/keys`` → the configuration's keys, accounts and scenarios.
+- ``GET /__mock/console/`` → the browser console (``mockserver.testing.console``):
+  its page and static files need no token, its JSON does; every response under
+  ``/__mock/console`` carries its Content-Security-Policy.
 
 Control requests are neither journaled nor subject to faults, and no lock is held
 while a latency fault waits: ``reset`` and the listings answer at once whatever
@@ -77,6 +81,7 @@ from ..http.auth import bearer_token, is_token
 from ..http.envelope import JSON, error_body, internal_error_body, json_headers
 from ..http.limits import MAX_BODY_BYTES
 from ..http.wsgi import Environ, StartResponse, WSGIApp
+from .console import CONSOLE_PREFIX, console_blueprint, is_public_path, with_security_headers
 from .drift import Drift, DriftError, check_accounts
 from .faults import (
     DEFER_CLOSE_KEY,
@@ -95,6 +100,7 @@ __all__ = [
     "CONTROL_TOKEN_LENGTH",
     "MAX_BODY_BYTES",
     "MAX_BODY_DEPTH",
+    "MAX_JOURNAL_LIMIT",
     "MockControls",
     "check_control_token",
     "controls",
@@ -110,6 +116,7 @@ CONTROL_TOKEN_LENGTH = (16, 256)  # enough to resist guessing; short enough for 
 _DRIFT_SETTINGS = frozenset({"hold_back", "per_request", "accounts"})
 _WWW_AUTHENTICATE = 'Bearer realm="ledger-mock control"'
 _READ_CHUNK = 16 * 1024
+MAX_JOURNAL_LIMIT = 100_000  # the journal's default size: ?limit= above it means nothing
 _log = logging.getLogger(__name__)
 
 
@@ -375,6 +382,9 @@ class _LastResort:
 class _ControlGuard:
     """WSGI gate of the ``/__mock/`` prefix: the token (``401``), then the declared size (``413``).
 
+    The console's page and static files pass without the token; every answer
+    under the console's prefix, refusals included, gets its security headers.
+
     A WSGI layer rather than a Flask hook: it answers before routing (an unknown
     control path says nothing without the token) and registers no request hook,
     which would turn the app's fast path off. Other paths pass untouched.
@@ -402,8 +412,13 @@ class _ControlGuard:
         return None
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        if not str(environ.get("PATH_INFO", "")).startswith(CONTROL_PREFIX):
+        path = str(environ.get("PATH_INFO", ""))
+        if not path.startswith(CONTROL_PREFIX):
             return self.app(environ, start_response)
+        if path.startswith(CONSOLE_PREFIX):
+            start_response = with_security_headers(start_response)
+            if is_public_path(path):  # the console's page and static files: no data
+                return self.app(environ, start_response)
         problem = self._unauthorized(environ)
         if problem is not None:
             response = _error(401, "authentication_error", problem, None)
@@ -417,6 +432,24 @@ class _ControlGuard:
         return self.app(environ, start_response)
 
 
+def _limit(values: list[str]) -> int | None:
+    """``?limit=`` of ``GET /__mock/journal``: absent, or one integer 1..``MAX_JOURNAL_LIMIT``."""
+    if not values:
+        return None
+    text = values[0]
+    digits = text.lstrip("0")  # leading zeros accepted, as the endpoint does
+    if (
+        len(values) > 1
+        or not (text.isascii() and text.isdigit())
+        or len(digits) > len(str(MAX_JOURNAL_LIMIT))
+        or not 1 <= int(digits or "0") <= MAX_JOURNAL_LIMIT
+    ):
+        raise _Refused(
+            f"limit must be given once, an integer from 1 to {MAX_JOURNAL_LIMIT}", param="limit"
+        )
+    return int(digits)
+
+
 def _blueprint(mock: MockControls, store: LedgerStore) -> Blueprint:
     journal, faults, drift = mock.journal, mock.faults, mock.drift
     assert journal is not None and faults is not None and drift is not None
@@ -428,7 +461,11 @@ def _blueprint(mock: MockControls, store: LedgerStore) -> Blueprint:
     @api.get("/journal", **only)
     def get_journal() -> Response:
         dropped = journal.dropped
-        entries = [entry.to_dict() for entry in journal.entries]
+        limit = _limit(request.args.getlist("limit"))
+        if limit is None:
+            entries = [entry.to_dict() for entry in journal.entries]
+        else:
+            entries = [entry.to_dict() for entry in reversed(journal.newest(limit=limit))]
         return _json({"requests": entries, "dropped": dropped})
 
     @api.delete("/journal", **only)
@@ -534,4 +571,6 @@ def install(
         app.wsgi_app = _LastResort(app.wsgi_app)  # type: ignore[method-assign]
     if mock.control_api:
         app.register_blueprint(_blueprint(mock, store))
+        assert mock.journal is not None  # layers() adds every layer with the control API
+        app.register_blueprint(console_blueprint(mock.journal, store))
     app.extensions[CONTROLS] = mock

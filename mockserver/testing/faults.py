@@ -42,7 +42,7 @@ from ..core.errors import SettingError, unknown_setting
 from ..core.seeding import mix64
 from ..http.envelope import error_body, json_headers
 from ..http.wsgi import Environ, StartResponse, WSGIApp, read_result
-from .journal import FAULT_ENVIRON_KEY, LATENCY_ENVIRON_KEY
+from .journal import DEFER_LATENCY_KEY, FAULT_ENVIRON_KEY, LATENCY_ENVIRON_KEY
 
 __all__ = [
     "DEFER_CLOSE_KEY",
@@ -74,7 +74,6 @@ DEFER_CLOSE_KEY = "ledger_mock.defer_close"
 # Set (truthy) in the environ by a server that waits out latency faults itself (an
 # asyncio loop must not sleep in the app): the middleware then adds the delay to
 # environ[LATENCY_ENVIRON_KEY] instead of sleeping, and the server awaits it.
-DEFER_LATENCY_KEY = "ledger_mock.defer_latency"
 _SCALE = float(1 << 64)
 MAX_INT = 2**63 - 1  # nth, seed: what JSON (and orjson) carries as a signed 64-bit integer
 MAX_DELAY = 600.0

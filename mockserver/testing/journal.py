@@ -2,9 +2,16 @@
 
 ``JournalMiddleware`` wraps the WSGI app and appends one ``JournalEntry`` per
 request (method, path, raw query, headers with secrets redacted, status, the
-injected fault if any, the injected latency in seconds). It is installed only
-when asked for (``create_app(journal=...)``), so the served hot path pays
-nothing otherwise.
+injected fault if any, the injected latency in seconds, the ``type`` and
+``param`` of an error answer, and how long the mock took to answer). It is
+installed only when asked for (``create_app(journal=...)``), so the served hot
+path pays nothing otherwise.
+
+An error answer's ``type`` and ``param`` are read back from its body (the
+contract's envelope, at most ``_MAX_ERROR_BODY`` bytes; the layers below know
+nothing of the journal), and only for a status of 400 or more: a ``200`` is
+never read. ``elapsed`` is the mock's own time to answer, measured with a
+monotonic clock: a diagnostic for people, never part of any served data.
 
 The journal keeps the newest ``max_entries`` requests (100 000 by default) and
 counts the older ones it let go in ``dropped``: a long-running ``serve
@@ -21,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import math
 import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -28,17 +36,21 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl
 
+import orjson
+
 from ..core.errors import SettingError
 from ..http.paths import TRANSACTIONS_PATH
-from ..http.wsgi import Environ, StartResponse, WSGIApp
+from ..http.wsgi import Environ, StartResponse, WSGIApp, read_result
 
 __all__ = [
     "DEFAULT_MAX_ENTRIES",
+    "DEFER_LATENCY_KEY",
     "FAULT_ENVIRON_KEY",
     "LATENCY_ENVIRON_KEY",
     "Journal",
     "JournalEntry",
     "JournalMiddleware",
+    "error_of",
     "is_secret_header",
     "key_fingerprint",
 ]
@@ -47,6 +59,16 @@ FAULT_ENVIRON_KEY = "ledger_mock.fault"
 # Seconds of injected latency (float), set by the fault middleware whether it slept
 # them or left them to the server to wait out (see mockserver.testing.faults.DEFER_LATENCY_KEY).
 LATENCY_ENVIRON_KEY = "ledger_mock.latency"
+# Set by a server that waits out latency faults itself after the app answered (the
+# fault middleware then only records the delay): it adds to the measured time
+# instead of being part of it. mockserver.testing.faults re-exports it.
+DEFER_LATENCY_KEY = "ledger_mock.defer_latency"
+# What the middleware learnt about the answer, handed to ``Journal.record`` in the
+# environ (its signature stays (environ, status, fault)).
+_ERROR_KEY = "ledger_mock.journal.error"
+_ELAPSED_KEY = "ledger_mock.journal.elapsed"
+_MAX_ERROR_BODY = 4096  # an envelope is ~100-300 bytes; anything longer is not read
+_JSON_CONTENT_TYPES = ("application/json",)
 DEFAULT_MAX_ENTRIES = 100_000
 _REDACTED = "[REDACTED]"
 _SECRET_WORDS = ("token", "secret", "key", "auth", "cookie", "password")
@@ -78,14 +100,26 @@ def _journal_header(environ_key: str) -> tuple[str, int] | None:
     return header, _SECRET if is_secret_header(header) else _PLAIN
 
 
-# index, method, path, query string, headers, status, fault, key id, latency
+# index, method, path, query string, headers, status, fault, key id, latency,
+# error (type, param), elapsed seconds, seconds since the journal started
 _Row = tuple[
-    int, str, str, str, tuple[tuple[str, str], ...], int | None, str | None, str | None, float
+    int,
+    str,
+    str,
+    str,
+    tuple[tuple[str, str], ...],
+    int | None,
+    str | None,
+    str | None,
+    float,
+    tuple[str, str | None] | None,
+    float,
+    float,
 ]
 
 
 def _entry(row: _Row) -> JournalEntry:
-    index, method, path, query, headers, status, fault, key_id, latency = row
+    index, method, path, query, headers, status, fault, key_id, latency, error, elapsed, at = row
     return JournalEntry(
         index=index,
         method=method,
@@ -96,7 +130,24 @@ def _entry(row: _Row) -> JournalEntry:
         fault=fault,
         key_id=key_id,
         latency=latency,
+        error_type=error[0] if error else None,
+        error_param=error[1] if error else None,
+        elapsed=elapsed,
+        at=at,
     )
+
+
+def error_of(body: bytes) -> tuple[str, str | None] | None:
+    """``(type, param)`` of an error envelope, or ``None`` if ``body`` is not one."""
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    error = data.get("error") if isinstance(data, dict) else None
+    if not isinstance(error, dict) or not isinstance(error.get("type"), str):
+        return None
+    param = error.get("param")
+    return error["type"], param if isinstance(param, str) else None
 
 
 @lru_cache(maxsize=256)
@@ -120,7 +171,12 @@ class JournalEntry:
 
     ``latency`` is the injected delay in seconds (0 without a latency fault), the
     same whether the mock slept it or the server waited it out after the app answered:
-    the journal records what was injected, never a wall-clock measure.
+    the journal records what was injected, never a wall-clock measure. ``elapsed``
+    is what the client waited for the answer (the mock's time, plus a delay the
+    server waited out), and ``at`` when the request was recorded, in seconds since
+    the journal started or was last cleared: both measured on a monotonic clock,
+    for people to read, never part of a served ledger. ``error_type`` and
+    ``error_param`` come from the body of an error answer (else ``None``).
     """
 
     index: int
@@ -132,6 +188,10 @@ class JournalEntry:
     fault: str | None = None
     key_id: str | None = field(default=None, repr=False)
     latency: float = 0.0
+    error_type: str | None = None
+    error_param: str | None = None
+    elapsed: float = field(default=0.0, compare=False)
+    at: float = field(default=0.0, compare=False)
 
     @property
     def params(self) -> dict[str, list[str]]:
@@ -186,6 +246,9 @@ class JournalEntry:
             "fault": self.fault,
             "latency": self.latency,
             "key_id": self.key_id,
+            "error_type": self.error_type,
+            "error_param": self.error_param,
+            "elapsed_ms": round(self.elapsed * 1000, 3),
         }
 
 
@@ -217,6 +280,8 @@ class Journal:
         # and every key of every request's environ is looked up (a dict beats a call).
         self._known: dict[str, tuple[str, int] | None] = {}
         self._recorded = 0
+        self._generation = 0
+        self._started = time.monotonic()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -237,14 +302,47 @@ class Journal:
             rows = list(self._entries)
         return [_entry(row) for row in rows]
 
+    @property
+    def generation(self) -> int:
+        """How many times the journal was cleared: a reader polling ``after`` an index
+        learns from a new generation that the indexes started again from 0."""
+        return self._generation
+
+    def newest(
+        self, *, after: int = -1, limit: int | None = None, key_id: str | None = None
+    ) -> list[JournalEntry]:
+        """Requests with an ``index`` above ``after``, newest first, at most ``limit``.
+
+        ``key_id`` keeps those that sent that key (its ``key_fingerprint``). The scan
+        starts at the newest and stops at ``after``, so polling for what is new costs
+        what is new, not the journal's length.
+        """
+        rows: list[_Row] = []
+        with self._lock:
+            for row in reversed(self._entries):
+                if row[0] <= after or (limit is not None and len(rows) >= limit):
+                    break
+                if key_id is None or row[7] == key_id:
+                    rows.append(row)
+        return [_entry(row) for row in rows]
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
             self._recorded = 0
+            self._generation += 1
+            self._started = time.monotonic()
 
     def record(self, environ: Mapping[str, Any], status: int | None, fault: str | None) -> None:
-        """Append the request of ``environ`` (its injected latency read from the environ)."""
+        """Append the request of ``environ`` (its injected latency read from the environ).
+
+        The middleware leaves what it learnt of the answer (error, time taken) in
+        the environ too.
+        """
+        now = time.monotonic()
         latency = environ.get(LATENCY_ENVIRON_KEY)
+        error = environ.get(_ERROR_KEY)
+        elapsed = environ.get(_ELAPSED_KEY)
         headers: list[tuple[str, str]] = []
         key_id = None
         known = self._known
@@ -266,6 +364,9 @@ class Journal:
         path = str(environ.get("PATH_INFO", ""))
         query = str(environ.get("QUERY_STRING", ""))
         injected = float(latency) if isinstance(latency, (int, float)) else 0.0
+        took = float(elapsed) if isinstance(elapsed, float) else 0.0
+        if environ.get(DEFER_LATENCY_KEY):  # waited out by the server after the app answered
+            took += injected
         with self._lock:
             row: _Row = (
                 self._recorded,
@@ -277,6 +378,9 @@ class Journal:
                 fault,
                 key_id,
                 injected,
+                error if isinstance(error, tuple) else None,
+                took,
+                now - self._started,
             )
             self._entries.append(row)
             self._recorded += 1
@@ -354,22 +458,48 @@ class JournalMiddleware:
         if self.skip_prefix and str(environ.get("PATH_INFO", "")).startswith(self.skip_prefix):
             return self.app(environ, start_response)
         seen: list[int] = []
+        readable: list[bool] = []
 
         def recording_start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
-            seen.append(int(status.split(" ", 1)[0]))
+            code = int(status.split(" ", 1)[0])
+            seen.append(code)
+            if code >= 400:
+                readable.append(_small_json(headers))
             return (
                 start_response(status, headers, exc_info)
                 if exc_info
                 else start_response(status, headers)
             )
 
+        started = time.perf_counter()
         try:
             result = self.app(environ, recording_start_response)
         except ConnectionError:
+            environ[_ELAPSED_KEY] = time.perf_counter() - started
             self.journal.record(environ, None, environ.get(FAULT_ENVIRON_KEY))
             raise
         except Exception:  # answered with a 500 by the last-resort guard (see control.py)
+            environ[_ELAPSED_KEY] = time.perf_counter() - started
+            environ[_ERROR_KEY] = ("api_error", None)
             self.journal.record(environ, 500, environ.get(FAULT_ENVIRON_KEY))
             raise
-        self.journal.record(environ, seen[-1] if seen else None, environ.get(FAULT_ENVIRON_KEY))
+        fault = environ.get(FAULT_ENVIRON_KEY)
+        if readable and readable[-1] and fault != "truncate":  # truncate closes as it ends
+            body = read_result(result)
+            result = [body]
+            environ[_ERROR_KEY] = error_of(body) if body else None
+        environ[_ELAPSED_KEY] = time.perf_counter() - started
+        self.journal.record(environ, seen[-1] if seen else None, fault)
         return result
+
+
+def _small_json(headers: Iterable[tuple[str, str]]) -> bool:
+    """Whether an answer's body is JSON of a declared length small enough to read back."""
+    json = small = False
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == "content-type":
+            json = value.split(";", 1)[0].strip().lower() in _JSON_CONTENT_TYPES
+        elif lowered == "content-length":
+            small = value.isdigit() and int(value) <= _MAX_ERROR_BODY
+    return json and small
