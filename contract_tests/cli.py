@@ -15,6 +15,7 @@ keeps the whole run under a request rate, `--max-duration` bounds the run
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,29 @@ class _OneLineErrors(click.Command):
             raise _fail(error.format_message()) from None
 
 
+class _Seconds(click.ParamType):
+    """A finite number of seconds: `inf` and `nan` would never bound anything
+    (and the pytest options refuse them too)."""
+
+    name = "seconds"
+
+    def __init__(self, *, zero_ok: bool) -> None:
+        self.zero_ok = zero_ok
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, float):
+            seconds = value
+        else:
+            try:
+                seconds = float(value)
+            except (TypeError, ValueError):
+                seconds = math.nan
+        if not math.isfinite(seconds) or not (seconds >= 0 if self.zero_ok else seconds > 0):
+            bound = ">= 0" if self.zero_ok else "> 0"
+            self.fail(f"must be a finite number of seconds {bound}, not {value!r}", param, ctx)
+        return seconds
+
+
 @click.command(cls=_OneLineErrors)
 @click.option("--base-url", required=True, help="Base URL, e.g. http://127.0.0.1:8080/api/v1.")
 @click.option("--api-key", required=True, envvar="LEDGER_API_KEY", help="A valid key (required).")
@@ -86,7 +110,7 @@ class _OneLineErrors(click.Command):
 )
 @click.option(
     "--max-duration",
-    type=click.FloatRange(min=0, min_open=True),
+    type=_Seconds(zero_ok=False),
     metavar="SECONDS",
     help="Stop after this long; rules not checked by then are 'could not check' (exit 2).",
 )
@@ -99,7 +123,7 @@ class _OneLineErrors(click.Command):
 )
 @click.option(
     "--max-wait",
-    type=click.FloatRange(min=0),
+    type=_Seconds(zero_ok=True),
     default=DEFAULT_MAX_WAIT,
     show_default=True,
     metavar="SECONDS",

@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 import requests
 
+from contract_tests.deadline import read_body
 from contract_tests.pushback import Governor, Unanswered
 
 __all__ = [
@@ -199,10 +200,17 @@ class Client:
             headers["Authorization"] = authorization
 
         def attempt() -> requests.Response:
-            timeout = self._timeout()
-            return self._session.request(
-                method, exchange.url, headers=headers, timeout=timeout, allow_redirects=False
+            # Streamed, then read against the deadline: requests' timeout bounds
+            # each read, not a body that trickles in (`deadline`).
+            response = self._session.request(
+                method,
+                exchange.url,
+                headers=headers,
+                timeout=self._timeout(),
+                allow_redirects=False,
+                stream=True,
             )
+            return read_body(response, self.governor)
 
         try:
             response, gave_up = self.governor.send(attempt, retry_unconnected=retry_unconnected)

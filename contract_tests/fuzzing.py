@@ -145,11 +145,12 @@ def _run(ctx: Context, spec: Path, *, base_url: str, seed: int, max_examples: in
     import schemathesis
     from schemathesis.config import SchemathesisConfig
     from schemathesis.engine import events, from_schema
+    from schemathesis.schemas import BaseSchema
 
     config = SchemathesisConfig.from_dict(
         _config(ctx, base_url=base_url, seed=seed, max_examples=max_examples)
     )
-    schema = schemathesis.openapi.from_path(spec, config=config)
+    schema: BaseSchema = schemathesis.openapi.from_path(spec, config=config)
     if ctx.profile is Profile.DOCUMENTED:
         # HEAD is [decided] (CONTRACT §1): declared so spec-driven tools route it, not judged here.
         schema = schema.exclude(method="HEAD")

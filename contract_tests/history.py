@@ -18,7 +18,16 @@ from contract_tests.client import Client, Exchange
 from contract_tests.entries import Entry, page_items
 from contract_tests.timestamps import format_instant
 
-__all__ = ["DEFAULT_CAP", "History", "Paged", "discover", "fetch_pages", "follow", "select"]
+__all__ = [
+    "DEFAULT_CAP",
+    "History",
+    "Paged",
+    "Unread",
+    "discover",
+    "fetch_pages",
+    "follow",
+    "select",
+]
 
 DEFAULT_CAP = 4000
 PAGE_SIZE = 200
@@ -87,6 +96,24 @@ class History:
         return {e.id for e in self.entries if e.id is not None}
 
 
+@dataclass(frozen=True, slots=True)
+class Unread:
+    """Why no history could be pinned, and what was downloaded on the way.
+
+    `failure` is the answer that was not a readable 200, if one was: only such
+    an answer can break a promise.  A target whose newest entries all share one
+    `created_at` answered well and still leaves no window to cut: `entries` is
+    then the uncut download, enough to prove that no entry of ours is in it.
+    """
+
+    reason: str
+    failure: Exchange | None = None
+    entries: tuple[Entry, ...] = ()
+
+    def __str__(self) -> str:
+        return self.reason
+
+
 def select(
     entries: list[Entry],
     *,
@@ -106,8 +133,8 @@ def select(
 
 def discover(
     client: Client, *, cap: int = DEFAULT_CAP, authorization: str | None = None
-) -> History | str:
-    """Read and pin the account's history; a string says why it could not be read.
+) -> History | Unread:
+    """Read and pin the account's history, or say why it could not be read.
 
     `authorization` reads it as another key (None: the client's main key).
     """
@@ -119,12 +146,15 @@ def discover(
     )
     items = page_items(first.body) if first.status == 200 else None
     if items is None:
-        return f"GET ?page_size=200 answered {first.status} without an items list"
+        return Unread(
+            f"GET ?page_size=200 answered {first.status} without an items list",
+            failure=first if first.status != 200 else None,
+        )
     if not items:
         return History(entries=[], base={}, pin=None, complete=True, total=0, first_page=first)
     instants = [e.instant for e in items if e.instant is not None]
     if len(instants) != len(items) or any(e.id is None for e in items):
-        return "some created_at or id values on the first page could not be read"
+        return Unread("some created_at or id values on the first page could not be read")
     newest = max(instants)
     pin = format_instant(Fraction(math.floor(newest) + 1))
     base = {"until": pin}
@@ -132,25 +162,35 @@ def discover(
         client, base, max_pages=max(1, cap // PAGE_SIZE), authorization=authorization
     )
     if paged.failure is not None:
-        return f"paging the pinned history failed with {paged.failure.status}"
+        return _failed(paged.failure)
     entries = paged.entries
     if any(e.instant is None or e.id is None for e in entries):
-        return "some created_at or id values in the history could not be read"
+        return Unread("some created_at or id values in the history could not be read")
     total = paged.total if paged.total is not None else len(entries)
     if paged.complete:
         return History(entries, base, pin, complete=True, total=total, first_page=first)
     return _window(entries, base, pin, total, first)
 
 
+def _failed(failure: Exchange) -> Unread:
+    return Unread(
+        f"paging the pinned history failed with {failure.status}",
+        failure=failure if failure.status != 200 else None,
+    )
+
+
 def _window(
     entries: list[Entry], base: dict[str, str], pin: str, total: int, first: Exchange
-) -> History | str:
+) -> History | Unread:
     """Keep the newest entries strictly after the oldest downloaded `created_at`."""
     oldest = entries[-1].instant
     assert oldest is not None
     kept = [e for e in entries if e.instant is not None and e.instant > oldest]
     if not kept:
-        return "every downloaded entry shares one created_at: no window can be cut"
+        return Unread(
+            "every downloaded entry shares one created_at: no window can be cut",
+            entries=tuple(entries),
+        )
     since = kept[-1].created_at
     assert since is not None
     return History(
@@ -164,7 +204,7 @@ def _window(
     )
 
 
-def follow(client: Client, template: History, authorization: str) -> History | str:
+def follow(client: Client, template: History, authorization: str) -> History | Unread:
     """The same pinned query as `template`, read with another key of the same account.
 
     The pin and the window are `template`'s, so the two histories can be compared
@@ -177,10 +217,10 @@ def follow(client: Client, template: History, authorization: str) -> History | s
     else:  # an empty account has no pin: its one (empty) first page
         paged = fetch_pages(client, {}, max_pages=1, authorization=authorization)
     if paged.failure is not None:
-        return f"paging the pinned history failed with {paged.failure.status}"
+        return _failed(paged.failure)
     entries = paged.entries
     if any(e.instant is None or e.id is None for e in entries):
-        return "some created_at or id values in the history could not be read"
+        return Unread("some created_at or id values in the history could not be read")
     total = paged.total if paged.total is not None else len(entries)
     return History(
         entries=entries,

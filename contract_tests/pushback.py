@@ -25,6 +25,7 @@ that needed it "could not check", never violated.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -80,8 +81,13 @@ class RetryPolicy:
             raise BadArguments(f"max_tries must be >= 1, got {self.max_tries}")
         for name in ("max_wait", "backoff", "reset_backoff", "max_backoff"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
-                raise BadArguments(f"{name} must be a number of seconds >= 0, got {value!r}")
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or not value >= 0
+            ):
+                raise BadArguments(f"{name} must be a finite number of seconds >= 0, got {value!r}")
 
     def delay(self, retry: int, *, answered: bool) -> float:
         """The back-off before retry number `retry` (1-based)."""
@@ -89,24 +95,33 @@ class RetryPolicy:
         return float(min(self.max_backoff, base * 2 ** (retry - 1)))
 
 
+# Delay-seconds past this many digits (over 31 years) outlast any waiting budget;
+# read whole, a long digit string overflows a float (or Python's int parsing limit).
+MAX_DELAY_DIGITS = 9
+
+
 def retry_after_seconds(value: str | None, *, now: float) -> float | None:
     """Seconds a `Retry-After` value asks for (`now`: the wall clock, epoch seconds).
 
     Delay-seconds or an HTTP-date (a date in the past means at once); `None`
-    when absent or unreadable.
+    when absent or unreadable; infinity for delay-seconds too long to read
+    (more than any budget: the request is given up, never waited for).
     """
     if value is None:
         return None
     text = value.strip()
     if text.isascii() and text.isdigit():
-        return float(int(text))
+        digits = text.lstrip("0")
+        if len(digits) > MAX_DELAY_DIGITS:
+            return math.inf
+        return float(int(digits or "0"))
     try:
         when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+        if when.tzinfo is None:  # "-0000": no zone given; HTTP-dates are GMT
+            return None
+        return max(0.0, when.timestamp() - now)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when.tzinfo is None:  # "-0000": no zone given; HTTP-dates are GMT
-        return None
-    return max(0.0, when.timestamp() - now)
 
 
 def pushback_kind(status: int, headers: Any) -> str | None:
@@ -318,8 +333,9 @@ class Governor:
             left = self.policy.max_wait - self._traffic.waited
         if delay > left:
             if asked is not None:
+                shown = f"{asked:g} s" if math.isfinite(asked) else "a delay of over 31 years"
                 return (
-                    f"the request {what} with Retry-After: {asked:g} s, more than the "
+                    f"the request {what} with Retry-After: {shown}, more than the "
                     f"{max(left, 0):.1f} s left of the run's waiting budget "
                     f"({self.policy.max_wait:g} s)"
                 )

@@ -13,13 +13,24 @@ fixtures, no `pytest_configure`, no imports beyond pytest.  The suite itself
 Names never clash with the fixtures plugin's `--ledger-config` and
 `--ledger-seed` (the mock's data seed; the suite's is `--ledger-check-seed`),
 nor with pytest-base-url's `--base-url`.
+
+The options may be offered twice in one session: by the entry point and by
+`-p contract_tests.pytest_plugin` (or the package's conftest) loaded before
+it, or by `-p contract_tests.pytest_options` beside autoloading.  Adding is
+idempotent, and a copy loaded by `-p` blocks the entry point's name, which
+pluggy would otherwise refuse as the same module under a second name.
 """
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
-__all__ = ["OPTIONS", "add_options", "pytest_addoption"]
+__all__ = ["ENTRY_POINT", "OPTIONS", "add_options", "pytest_addoption"]
+
+# The name of this module's `pytest11` entry point (pyproject.toml).
+ENTRY_POINT = "bytespike_ledger_contract"
 
 # (option suffix, help, is a flag)
 OPTIONS: tuple[tuple[str, str, bool], ...] = (
@@ -42,9 +53,13 @@ OPTIONS: tuple[tuple[str, str, bool], ...] = (
 
 
 def add_options(parser: pytest.Parser) -> None:
-    """Register the `--ledger-*` options, their ini keys and (in the help) their variables."""
+    """Register the `--ledger-*` options, their ini keys and (in the help) their variables;
+    those the parser already has are left as they are."""
     group = parser.getgroup("ledger-contract", "BytesPike ledger contract suite")
+    present = {name for option in group.options for name in option.names()}
     for suffix, help_text, flag in OPTIONS:
+        if f"--ledger-{suffix}" in present:
+            continue
         name = "ledger_" + suffix.replace("-", "_")
         env = name.upper()
         if flag:
@@ -55,6 +70,11 @@ def add_options(parser: pytest.Parser) -> None:
             parser.addini(name, f"{help_text} (env {env})", default="")
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    """The entry point's one hook."""
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    """The entry point's one hook (also run when `-p` loads this module by name)."""
     add_options(parser)
+    this = sys.modules[__name__]
+    if pluginmanager.get_name(this) not in (None, ENTRY_POINT):
+        # Loaded by `-p contract_tests.pytest_options`: autoloading must not
+        # register the same module again under the entry point's name.
+        pluginmanager.set_blocked(ENTRY_POINT)

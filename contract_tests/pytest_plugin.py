@@ -49,6 +49,31 @@ def _setting(config: pytest.Config, name: str) -> Any:
     return os.environ.get(name.upper()) or None
 
 
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def _flag(config: pytest.Config, name: str) -> bool:
+    """A flag: the option, the ini key, then the variable, read as a boolean word.
+
+    `bool()` of the variable's text once read `LEDGER_NO_OPENAPI=0` as set.
+    """
+    if config.getoption(name) or config.getini(name):
+        return True
+    variable = name.upper()
+    raw = os.environ.get(variable)
+    if raw is None or not raw.strip():
+        return False
+    word = raw.strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise pytest.UsageError(
+        f"{variable} must be 1/true/yes/on or 0/false/no/off (any case), not {raw!r}"
+    )
+
+
 def _profile(config: pytest.Config) -> Profile:
     raw = _setting(config, "ledger_profile") or Profile.FULL.value
     try:
@@ -73,6 +98,9 @@ _INTEGERS = (
     ("max_tries", "ledger_max_tries", 1),
 )
 _SECONDS = (("max_duration", "ledger_max_duration", False), ("max_wait", "ledger_max_wait", True))
+_FLAGS = tuple(
+    "ledger_" + suffix.replace("-", "_") for suffix, _, flag in pytest_options.OPTIONS if flag
+)
 
 
 def _numbers(config: pytest.Config) -> dict[str, Any]:
@@ -124,6 +152,8 @@ def pytest_collection_modifyitems(config: pytest.Config) -> None:
     _require_target(config)
     _numbers(config)
     _profile(config)
+    for name in _FLAGS:
+        _flag(config, name)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -152,8 +182,8 @@ def ledger_contract_report(pytestconfig: pytest.Config) -> Any:
         "other_account_key": _setting(pytestconfig, "ledger_other_account_key"),
         "revoked_key": _setting(pytestconfig, "ledger_revoked_key"),
         "profile": _profile(pytestconfig),
-        "usage_drift": bool(_setting(pytestconfig, "ledger_usage_drift")),
-        "fuzz": not _setting(pytestconfig, "ledger_no_openapi"),
+        "usage_drift": _flag(pytestconfig, "ledger_usage_drift"),
+        "fuzz": not _flag(pytestconfig, "ledger_no_openapi"),
         **_numbers(pytestconfig),
     }
     try:

@@ -21,6 +21,7 @@ run, and what was left unchecked is ERROR.  So is everything left when
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from urllib.parse import urlsplit
@@ -156,9 +157,12 @@ def _governor(
     if max_duration is not None and (
         isinstance(max_duration, bool)
         or not isinstance(max_duration, int | float)
+        or not math.isfinite(max_duration)
         or not max_duration > 0
     ):
-        raise BadArguments(f"max_duration must be a number of seconds > 0, got {max_duration!r}")
+        raise BadArguments(
+            f"max_duration must be a finite number of seconds > 0, got {max_duration!r}"
+        )
     policy = RetryPolicy(
         max_tries=max_tries, max_wait=max_wait, backoff=backoff, reset_backoff=backoff / 10
     )

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from contract_tests.client import ENDPOINT, Exchange, bearer, encode_query
 from contract_tests.context import Context
+from contract_tests.entries import Entry
 from contract_tests.history import History, discover, follow
 
 __all__ = ["MAIN", "OTHER", "SECOND", "Missing", "View", "key_view", "prepare", "send", "views"]
@@ -44,11 +45,17 @@ class View:
 
 @dataclass(frozen=True, slots=True)
 class Missing:
-    """Why a key has no view: not given, or its history could not be read."""
+    """Why a key has no view: not given, or its history could not be read.
+
+    `exchange` is the answer that was not a readable 200, if one was: the only
+    thing that can break a promise.  `entries` is what a good 200 download held
+    when no window could be cut (every entry at one `created_at`).
+    """
 
     reason: str
     given: bool
     exchange: Exchange | None = None
+    entries: tuple[Entry, ...] = ()
 
 
 _WHO = {MAIN: "the main key", SECOND: "the second key", OTHER: "the other account's key"}
@@ -101,7 +108,6 @@ def _read(ctx: Context, role: str) -> View | Missing:
         what = "second key of the account" if role == SECOND else "other account's key"
         return Missing(f"no {what} was given ({option})", given=False)
     authorization = bearer(key)
-    before = len(ctx.client.exchanges)
     if role == SECOND:
         if ctx.history is None:
             return Missing(ctx.history_problem, given=True)
@@ -110,5 +116,9 @@ def _read(ctx: Context, role: str) -> View | Missing:
         found = discover(ctx.client, cap=OTHER_CAP, authorization=authorization)
     if isinstance(found, History):
         return View(role, authorization, found)
-    last = ctx.client.exchanges[-1] if len(ctx.client.exchanges) > before else None
-    return Missing(f"{_WHO[role]}: {found}", given=True, exchange=last)
+    return Missing(
+        f"{_WHO[role]}: {found.reason}",
+        given=True,
+        exchange=found.failure,
+        entries=found.entries,
+    )

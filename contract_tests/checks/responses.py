@@ -13,7 +13,7 @@ from itertools import pairwise
 from typing import Any
 from urllib.parse import parse_qsl
 
-from contract_tests.checks._encoding import UTF8_LABELS, charset_of, utf8_problem
+from contract_tests.checks._encoding import charset_of, charset_problem, utf8_problem
 from contract_tests.checks._items import PAGE_KEYS, item_problems, kind_rules
 from contract_tests.checks._registry import check
 from contract_tests.client import ENDPOINT, Exchange
@@ -106,12 +106,13 @@ def _encoding(ctx: Context, exchange: Exchange, content_type: str, on_endpoint: 
     Off the endpoint both are part of "application/json too" (JSON-EVERYWHERE).
     """
     charset = charset_of(content_type)
+    misread = None if charset is None else charset_problem(charset, exchange.content)
     ctx.record.expect(
         "JSON-CHARSET" if on_endpoint else "JSON-EVERYWHERE",
-        charset is None or charset in UTF8_LABELS,
+        misread is None,
         exchange,
-        "no charset parameter, or charset=utf-8",
-        f"Content-Type: {content_type}",
+        "no charset parameter, or one that reads the bytes as UTF-8 does",
+        f"Content-Type: {content_type} ({misread})",
     )
     if exchange.method == "HEAD":
         return

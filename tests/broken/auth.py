@@ -221,24 +221,3 @@ class _EmptyBearerDemo(_KeyRewrite):
 def empty_bearer_demo_account(mock: WSGIApp) -> WSGIApp:
     """An empty header or a bare `Bearer` falls back to the public demo account."""
     return _EmptyBearerDemo(mock)
-
-
-class _CaseInsensitiveKeys(_KeyRewrite):
-    """Keys live in a column with a case-insensitive collation (MySQL's default)."""
-
-    def rewrite(self, header: str | None) -> str | None:
-        words = (header or "").split(" ")
-        if len(words) != 2 or words[0].lower() != "bearer":
-            return header
-        token = words[1]
-        for known in ("bsk_test_default", "bsk_test_default_2", "bsk_test_docs", "bsk_test_ties"):
-            if token != known and token.lower() == known:
-                return f"{words[0]} {known}"
-        return header
-
-
-@defect("AUTH-401-UNKNOWN", profile="documented")
-def key_case_insensitive(mock: WSGIApp) -> WSGIApp:
-    """Keys are compared case-insensitively: `BSK_TEST_DEFAULT` opens the wallet of
-    `bsk_test_default`."""
-    return _CaseInsensitiveKeys(mock)

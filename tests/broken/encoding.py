@@ -39,7 +39,7 @@ def body_cp1252(mock: WSGIApp) -> WSGIApp:
 
 
 class _Latin1Servlet(_Reencode):
-    encoding = "iso-8859-1"
+    encoding = "utf-8"
     content_type = "application/json;charset=ISO-8859-1"
 
 
@@ -47,8 +47,9 @@ class _Latin1Servlet(_Reencode):
 def charset_iso_8859_1(mock: WSGIApp) -> WSGIApp:
     """`Content-Type: application/json;charset=ISO-8859-1`, a servlet container's default.
 
-    The writer then encodes in Latin-1, which has no em dash: it becomes `?`,
-    so the bytes are ASCII (valid UTF-8) and only the label is wrong.
+    The JSON writer still sends UTF-8 bytes: the bytes are right and only the
+    label is wrong, but a client that honours it reads the em dash of every
+    admin note as three Latin-1 characters (`â\x80\x94`).
     """
     return _Latin1Servlet(mock)
 

@@ -513,7 +513,7 @@ def _rolled_over(value: str) -> str | None:
     return moment.isoformat() + match[4]
 
 
-@defect("SINCE-400-UNPARSEABLE", profile="documented")
+@defect("TIMESTAMP-STRICT")
 def impossible_dates_roll_over(mock: WSGIApp) -> WSGIApp:
     """Dates are checked by a regex and built with a lenient constructor: `2023-02-29` is
     1 March, not a 400."""

@@ -56,6 +56,11 @@ def _one_line(stderr: str) -> str:
             ["--base-url", "http://h/api/v1", "--api-key", "k", "--rate-limit", "9/h"],
             "a rate limit is N/s or N/m",
         ),
+        # Non-finite seconds bound nothing (the pytest options refused them already).
+        (["--base-url", "http://h/api/v1", "--api-key", "k", "--max-duration", "inf"], "finite"),
+        (["--base-url", "http://h/api/v1", "--api-key", "k", "--max-wait", "inf"], "finite"),
+        (["--base-url", "http://h/api/v1", "--api-key", "k", "--max-wait", "nan"], "finite"),
+        (["--base-url", "http://h/api/v1", "--api-key", "k", "--max-duration", "-inf"], "finite"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(args: list[str], says: str) -> None:
@@ -93,7 +98,10 @@ import contract_tests.runner
 from contract_tests.errors import CheckCouldNotRun
 
 
-NAMES = ("seed", "max_examples", "rate_limit", "max_duration", "max_tries", "max_wait")
+NAMES = (
+    "seed", "max_examples", "rate_limit", "max_duration", "max_tries", "max_wait",
+    "usage_drift", "fuzz",
+)
 
 
 def _spy(**kwargs):
@@ -157,6 +165,8 @@ def test_pytest_pushback_options_come_from_the_environment(tmp_path: Path) -> No
     [
         (("--ledger-rate-limit", "fast"), "--ledger-rate-limit: a rate limit is N/s or N/m"),
         (("--ledger-max-duration", "0"), "--ledger-max-duration must be seconds > 0, not '0'"),
+        (("--ledger-max-wait", "inf"), "--ledger-max-wait must be seconds >= 0, not 'inf'"),
+        (("--ledger-max-duration", "nan"), "--ledger-max-duration must be seconds > 0, not 'nan'"),
     ],
 )
 def test_pytest_bad_pushback_option_is_one_usage_error(
@@ -171,3 +181,33 @@ def test_pytest_bad_integer_is_one_usage_error(tmp_path: Path) -> None:
     result = _pytest_suite(tmp_path, "--ledger-check-seed", "x")
     assert result.returncode == 4, result.stdout[-2000:]
     assert result.stderr.strip() == "ERROR: --ledger-check-seed must be an integer, not 'x'"
+
+
+@pytest.mark.parametrize(
+    ("env", "said"),
+    [
+        ({}, "usage_drift=False fuzz=True"),
+        ({"LEDGER_NO_OPENAPI": "0"}, "usage_drift=False fuzz=True"),  # once: fuzzing off
+        (
+            {"LEDGER_NO_OPENAPI": "False", "LEDGER_USAGE_DRIFT": "off"},
+            "usage_drift=False fuzz=True",
+        ),
+        ({"LEDGER_NO_OPENAPI": "1"}, "usage_drift=False fuzz=False"),
+        ({"LEDGER_NO_OPENAPI": "TRUE", "LEDGER_USAGE_DRIFT": "Yes"}, "usage_drift=True fuzz=False"),
+        ({"LEDGER_USAGE_DRIFT": "on"}, "usage_drift=True fuzz=True"),
+    ],
+)
+def test_pytest_flag_variables_are_read_as_booleans(
+    tmp_path: Path, env: dict[str, str], said: str
+) -> None:
+    result = _pytest_suite(tmp_path, env=env)
+    assert result.returncode == 2, result.stdout[-2000:] + result.stderr[-2000:]
+    assert said in result.stdout, result.stdout[-2000:]
+
+
+def test_pytest_unreadable_flag_variable_is_one_usage_error(tmp_path: Path) -> None:
+    result = _pytest_suite(tmp_path, env={"LEDGER_NO_OPENAPI": "maybe"})
+    assert result.returncode == 4, result.stdout[-2000:]
+    assert result.stderr.strip() == (
+        "ERROR: LEDGER_NO_OPENAPI must be 1/true/yes/on or 0/false/no/off (any case), not 'maybe'"
+    )

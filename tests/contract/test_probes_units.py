@@ -7,15 +7,20 @@ second either side of an instant, strict UTF-8 and the charset label, and the
 
 from __future__ import annotations
 
+import os
+import subprocess
 from fractions import Fraction
 from typing import Any
 
 import pytest
 
-from contract_tests.checks._encoding import charset_of, utf8_problem
+from contract_tests.checks._encoding import charset_of, charset_problem, utf8_problem
 from contract_tests.checks._items import item_problems
 from contract_tests.checks.filters import OFFSETS, _with_offset
 from contract_tests.checks.params import LEADING_ZEROS, NON_ASCII_INTEGERS, plus_hint
+from contract_tests.client import Exchange
+from contract_tests.curl import to_curl
+from contract_tests.redaction import Redactor, basic_credentials
 from contract_tests.timestamps import parse_instant
 
 DOCS_NOTE = "Goodwill credit \u2014 failed Doubao call burst, ticket #312"
@@ -125,3 +130,82 @@ def test_item_digits_are_ascii_digits() -> None:
         "source": {**card, "method": "card_visa_\uff14\uff12\uff14\uff12"},
     }
     assert [rule for rule, _ in item_problems(fullwidth)] == ["SOURCE-TOPUP-EXACT"]
+
+
+# --- JSON-CHARSET: only a label that makes a client misread the bytes ----------------
+
+
+@pytest.mark.parametrize(
+    ("charset", "body", "misread"),
+    [
+        ("utf-8", DOCS_NOTE.encode(), False),
+        ("utf8", DOCS_NOTE.encode(), False),
+        ("us-ascii", b'{"note": "Goodwill credit \\u2014 ticket"}', False),  # ensure_ascii
+        ("iso-8859-1", b'{"total": 0}', False),  # ASCII reads the same in Latin-1
+        ("iso-8859-1", DOCS_NOTE.encode(), True),  # the em dash becomes three characters
+        ("us-ascii", DOCS_NOTE.encode(), True),  # not ASCII at all
+        ("windows-1252", DOCS_NOTE.encode(), True),
+        ("utf-16", b'{"total": 0}', True),
+        ("klingon-8", b'{"total": 0}', True),  # no decoder knows it
+    ],
+)
+def test_charset_problem_is_a_misreading(charset: str, body: bytes, misread: bool) -> None:
+    assert (charset_problem(charset, body) is not None) is misread
+
+
+def test_charset_problem_leaves_non_utf8_bytes_to_json_utf8() -> None:
+    assert charset_problem("windows-1252", DOCS_NOTE.encode("cp1252")) is None
+
+
+# --- redaction: the keys and every variant the suite derives from them --------------
+
+KEY = "bsk_live_Abc123xyz"
+
+
+def _shell(word: str, key: str) -> str:
+    """What bash makes of one word of a curl line, with `$KEY` exported."""
+    done = subprocess.run(
+        ["bash", "-c", f"printf %s {word}"],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        env={"KEY": key, "PATH": os.environ.get("PATH", "")},
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        f"Bearer {KEY}",
+        f"Bearer {KEY}x",
+        f"Bearer {KEY[:-1]}",
+        f"Basic {basic_credentials(KEY)}",
+        f"Token {KEY}",
+    ],
+)
+def test_curl_lines_hide_every_variant_and_still_rebuild_it(header: str) -> None:
+    redact = Redactor({KEY: "$KEY"})
+    exchange = Exchange("GET", "http://h/api/v1/x", "/x", "", header)
+    line = to_curl(exchange, redact)
+    word = line.split(" -H ", 1)[1]
+    for secret in (KEY, KEY[:-1], basic_credentials(KEY)):
+        assert secret.lower() not in line.lower(), line
+    assert _shell(word, KEY) == f"Authorization: {header}"
+
+
+def test_redaction_is_case_insensitive() -> None:
+    redact = Redactor({KEY: "$KEY"})
+    text = f"echoed {KEY.upper()} and {KEY.swapcase()[:-1]} back"
+    shown = redact(text)
+    assert KEY.lower()[:-1] not in shown.lower(), shown
+    assert shown == "echoed $KEY and ${KEY%?} back"
+
+
+def test_redaction_prefers_the_longest_key() -> None:
+    redact = Redactor({"bsk_test_default": "$KEY", "bsk_test_default_2": "$SECOND_KEY"})
+    assert redact("Bearer bsk_test_default_2") == "Bearer $SECOND_KEY"
+    assert redact("Bearer bsk_test_default_") == "Bearer ${SECOND_KEY%?}"
+    assert redact("Bearer bsk_test_defaul") == "Bearer ${KEY%?}"
+    assert redact("no key here") == "no key here"

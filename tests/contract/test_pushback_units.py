@@ -8,7 +8,12 @@ against two tiny local servers: only the target's origin is governed.
 
 from __future__ import annotations
 
+import math
+import socket
+import threading
+import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from types import SimpleNamespace
@@ -19,9 +24,10 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
+from contract_tests.client import Client
 from contract_tests.errors import BadArguments
 from contract_tests.fuzzing import _pushed_back_cases
-from contract_tests.interpose import governed
+from contract_tests.interpose import _governor_for, governed
 from contract_tests.pacing import Pacer, RateLimit
 from contract_tests.pushback import (
     Governor,
@@ -102,6 +108,12 @@ def governor(fake: FakeTime, **policy: Any) -> Governor:
         ("soon", None),
         ("", None),
         (None, None),
+        ("000000000000007", 7.0),  # leading zeros are no long delay
+        ("999999999", 999_999_999.0),
+        ("9" * 10, math.inf),  # longer than any budget
+        ("9" * 400, math.inf),  # once OverflowError: a crash, exit 1
+        ("9" * 5000, math.inf),  # once ValueError (int's digit limit)
+        ("Wed, 21 Oct 99999 07:28:00 GMT", None),
     ],
 )
 def test_retry_after_seconds_and_dates(value: str | None, seconds: float | None) -> None:
@@ -123,7 +135,14 @@ def test_backoff_schedule_is_fixed_and_capped() -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", [{"max_tries": 0}, {"max_tries": True}, {"max_wait": -1}, {"backoff": float("nan")}]
+    "bad",
+    [
+        {"max_tries": 0},
+        {"max_tries": True},
+        {"max_wait": -1},
+        {"backoff": float("nan")},
+        {"max_wait": math.inf},
+    ],
 )
 def test_policy_refuses_unusable_bounds(bad: dict[str, Any]) -> None:
     with pytest.raises(BadArguments):
@@ -174,6 +193,15 @@ def test_still_429_after_max_tries_is_handed_back_with_the_reason() -> None:
     assert answer.gave_up is not None and "429 on all 3 tries" in answer.gave_up
     assert fake.sleeps == []  # Retry-After: 0 is a retry at once
     assert (gov.traffic.rate_limited, gov.traffic.retries, gov.traffic.gave_up) == (3, 2, 1)
+
+
+def test_a_huge_retry_after_is_given_up_at_once_not_a_crash() -> None:
+    fake = FakeTime()
+    gov = governor(fake, max_duration=60.0)
+    answer = gov.send(script(response(429, "9" * 400)))
+    assert answer.response.status_code == 429
+    assert answer.gave_up is not None and "over 31 years" in answer.gave_up
+    assert fake.sleeps == [] and gov.traffic.gave_up == 1
 
 
 def test_the_waiting_budget_is_per_run() -> None:
@@ -338,3 +366,144 @@ def test_governed_routes_the_target_origin_only_and_puts_requests_back() -> None
     assert HTTPAdapter.send is original
     assert (target.calls, other.calls) == (2, 1)
     assert (gov.traffic.requests, gov.traffic.rate_limited) == (2, 1)
+
+
+# --- --max-duration bounds a body that trickles in ----------------------------------
+
+
+BODY = b'{"items":[],"total":0,"page":1,"page_size":1}' + b" " * 34  # 80 bytes
+
+
+@contextmanager
+def _dripping(interval: float = 0.05) -> Iterator[str]:
+    """A raw socket server: a 200 header at once, then the body a byte every `interval`.
+
+    Every read of the socket is quick, so requests' per-read timeout never fires:
+    only a deadline for the whole answer stops it (4 s without one).  A socket,
+    not a WSGI server, so that nothing buffers the bytes.
+    """
+    stop = threading.Event()
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=drip, args=(conn,), daemon=True).start()
+
+    def drip(conn: socket.socket) -> None:
+        with conn:
+            request = b""
+            while b"\r\n\r\n" not in request:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    return
+                request += chunk
+            head = (
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(BODY)}\r\nConnection: close\r\n\r\n"
+            )
+            try:
+                conn.sendall(head.encode())
+                for index in range(len(BODY)):
+                    if stop.wait(interval):
+                        return
+                    conn.sendall(BODY[index : index + 1])
+            except OSError:  # the client hung up: what a deadline does
+                return
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/api/v1"
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()
+
+
+def test_the_client_stops_a_trickling_body_at_max_duration() -> None:
+    with _dripping() as url:
+        client = Client(url, default_key="k", timeout=5.0, governor=Governor(max_duration=0.5))
+        started = time.monotonic()
+        with pytest.raises(OutOfTime):
+            client.get()
+        elapsed = time.monotonic() - started
+        client.close()
+    assert elapsed < 2.0, elapsed
+
+
+def test_a_governed_session_stops_a_trickling_body_at_max_duration() -> None:
+    with _dripping() as url, governed(url, Governor(max_duration=0.5)):
+        started = time.monotonic()
+        with pytest.raises(OutOfTime):
+            requests.get(url + "/me/billing/transactions", timeout=5)
+        elapsed = time.monotonic() - started
+    assert elapsed < 2.0, elapsed
+
+
+def test_a_body_read_in_pieces_is_the_whole_content() -> None:
+    """Without a deadline the streamed read gives back every byte, as `.content` would."""
+    with _dripping(interval=0.002) as url:
+        client = Client(url, default_key="k", timeout=5.0)
+        exchange = client.get()
+        client.close()
+    assert exchange.status == 200 and exchange.content == BODY
+    assert exchange.body["total"] == 0
+
+
+# --- interpose: what it saves and puts back, and which origin it routes ------------
+
+
+def test_governed_calls_and_restores_the_method_in_place_when_it_begins() -> None:
+    real = HTTPAdapter.send
+    calls: list[str] = []
+
+    def earlier_patch(
+        self: HTTPAdapter, request: requests.PreparedRequest, *a: Any, **k: Any
+    ) -> Any:
+        calls.append(request.url or "")
+        return real(self, request, *a, **k)
+
+    try:
+        HTTPAdapter.send = earlier_patch  # type: ignore[method-assign]
+        with serving(_FirstIs429()) as url, governed(url, Governor()):
+            assert requests.get(url, timeout=10).status_code == 200
+        assert HTTPAdapter.send is earlier_patch  # put back, not requests' own
+        assert len(calls) == 2  # the 429 and its retry, both through the patch
+    finally:
+        HTTPAdapter.send = real  # type: ignore[method-assign]
+
+
+def test_governed_leaves_a_later_patch_alone() -> None:
+    real = HTTPAdapter.send
+
+    def later_patch(self: HTTPAdapter, *a: Any, **k: Any) -> Any:
+        return real(self, *a, **k)
+
+    try:
+        with governed("http://127.0.0.1:9/api/v1", Governor()):
+            HTTPAdapter.send = later_patch  # type: ignore[method-assign]
+        assert HTTPAdapter.send is later_patch
+    finally:
+        HTTPAdapter.send = real  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize(
+    ("base_url", "request_url"),
+    [
+        ("http://bücher.example/api/v1", "http://xn--bcher-kva.example/api/v1/x"),
+        ("HTTP://Example.COM:80/api/v1", "http://example.com/api/v1/x"),
+        ("https://example.com:443", "https://example.com/x"),
+    ],
+)
+def test_the_target_origin_is_matched_as_requests_prepares_it(
+    base_url: str, request_url: str
+) -> None:
+    gov = Governor()
+    with governed(base_url, gov):
+        assert _governor_for(request_url) is gov
+        assert _governor_for("http://other.example/x") is None

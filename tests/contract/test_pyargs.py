@@ -32,9 +32,12 @@ def served() -> Iterator[str]:
         yield url
 
 
-def _pytest(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _pytest(
+    cwd: Path, *args: str, env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LEDGER_", "PYTEST_"))}
     env["PYTHONSAFEPATH"] = "1"
+    env.update(env_extra or {})
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
         capture_output=True,
@@ -95,3 +98,29 @@ def test_the_options_plugin_is_cheap_to_import(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("plugin", [OPTIONS_PLUGIN, "contract_tests.pytest_plugin"])
+def test_naming_a_plugin_beside_autoloading_is_no_error(tmp_path: Path, plugin: str) -> None:
+    """`-p` loads the module before the entry points: its options are not added twice,
+    and the same module is not registered again under the entry point's name."""
+    result = _pytest(tmp_path, "-p", plugin, "--help")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "already" not in result.stderr
+    assert result.stdout.count("--ledger-base-url") == 1
+
+
+def test_the_recipe_without_plugin_autoloading(served: str, tmp_path: Path) -> None:
+    """docs/contract-suite.md: `PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 pytest -p
+    contract_tests.pytest_options --pyargs contract_tests ...`."""
+    junit = tmp_path / "contract.xml"
+    result = _pytest(
+        tmp_path,
+        *("-p", OPTIONS_PLUGIN, "--pyargs", "contract_tests", "-q", "--junit-xml", str(junit)),
+        *("--ledger-base-url", served, "--ledger-api-key", "bsk_test_docs"),
+        *("--ledger-profile", "documented", "--ledger-no-openapi"),
+        env_extra={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    cases = list(ET.parse(junit).getroot().iter("testcase"))
+    assert len(cases) == len(rules_for(Profile.DOCUMENTED))
