@@ -236,6 +236,7 @@ def serve(
         max_connections=max_connections,
         on_ready=ready,
         cache_stats=cache_stats,
+        control_token=control_token,
     )
 
 

@@ -75,14 +75,18 @@ class LedgerStore:
         status, account = self._keys.get(key, (KeyStatus.UNKNOWN, None))
         return status, account
 
-    def unbuilt_account(self, key: str) -> str | None:
+    def unbuilt_account(self, key: str, *, include_revoked: bool = False) -> str | None:
         """The account ``key`` opens if its ledger is not generated yet (else ``None``).
 
         A server asks before answering on its event loop, and generates that
-        ledger on a thread, so no other client waits for it.
+        ledger on a thread, so no other client waits for it. A revoked key opens
+        nothing at the endpoint, but the console charts a revoked key's account
+        too (``include_revoked``).
         """
         found = self._keys.get(key)
-        if found is None or found[0] is not KeyStatus.ACTIVE or found[1] in self._ledgers:
+        if found is None or found[1] in self._ledgers:
+            return None
+        if found[0] is not KeyStatus.ACTIVE and not include_revoked:
             return None
         return found[1]
 

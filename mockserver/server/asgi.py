@@ -10,7 +10,13 @@ would make the loop wait, and each is moved off it:
   (``DEFER_LATENCY_KEY``) and it is awaited here, so a delayed answer holds
   nothing but its own connection;
 - a request body (the control API's ``POST``s): read from the connection with
-  a size cap and a deadline before the app is called.
+  a size cap and a deadline before the app is called;
+- a long streamed answer (the console's export, ``streamed`` paths): the app
+  is called on the loop (the journal, faults and drift stay single-threaded
+  and the route only sets up a generator), then its body is rendered on a
+  worker thread one piece at a time, each piece sent as it comes
+  (``more_body``): the loop serves everyone else meanwhile, and uvicorn's
+  flow control bounds what waits in memory.
 
 A ``drop`` fault closes its own connection with no answer, and a ``truncate``
 fault writes half the answer and closes; both through the request's uvicorn
@@ -20,9 +26,10 @@ cycle, which the protocol exposes to the control server only.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -113,8 +120,9 @@ class InLoopWsgi:
     discarded (the endpoint takes none). With it, bodies are read (capped), and
     latency, drop and truncate faults are carried out here (module docstring).
     ``needs_build(environ)`` names an account whose ledger the request would
-    generate, or ``None``. Anything the app raises becomes the contract's JSON
-    ``500``, never uvicorn's plain-text one.
+    generate, or ``None``. A ``GET`` of a ``streamed`` path has its body
+    rendered off the loop (module docstring). Anything the app raises becomes
+    the contract's JSON ``500``, never uvicorn's plain-text one.
     """
 
     def __init__(
@@ -123,10 +131,12 @@ class InLoopWsgi:
         *,
         control: bool = False,
         needs_build: Callable[[dict[str, Any]], Callable[[], object] | None] | None = None,
+        streamed: Collection[str] = (),
     ) -> None:
         self.app = app
         self.control = control
         self.needs_build = needs_build
+        self.streamed = frozenset(streamed)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # lifespan is off and WebSockets are not served
@@ -139,6 +149,10 @@ class InLoopWsgi:
                     await asyncio.to_thread(build)
             if self.control:
                 await self._serve_with_controls(scope, environ, receive, send)
+                return
+            if self._streams(environ):
+                status, headers, result = self._start_wsgi(environ)
+                await self._send_streamed(scope, send, status, headers, result)
                 return
             status, headers, body = self._call_wsgi(environ)
         except BaseException as error:
@@ -175,8 +189,9 @@ class InLoopWsgi:
             environ.pop("HTTP_TRANSFER_ENCODING", None)
         environ[DEFER_LATENCY_KEY] = True
         dropped = False
+        result: Iterable[bytes] = ()
         try:
-            status, headers, answer = self._call_wsgi(environ)
+            status, headers, result = self._start_wsgi(environ)
         except ConnectionDropped:
             dropped = True
         delay = environ.get(LATENCY_ENVIRON_KEY) or 0.0
@@ -185,12 +200,89 @@ class InLoopWsgi:
         if dropped:
             _cut(scope, b"")
         elif environ.get(FAULT_ENVIRON_KEY) == "truncate":
+            answer = await self._read(result, off_loop=self._streams(environ))
+            if answer is None:
+                status, headers, answer = _internal_error()
             _cut(scope, _raw_response(status, headers, answer))
+        elif self._streams(environ):
+            await self._send_streamed(scope, send, status, headers, result)
         else:
+            answer = await self._read(result, off_loop=False)
+            if answer is None:
+                status, headers, answer = _internal_error()
             await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": answer})
 
+    def _streams(self, environ: dict[str, Any]) -> bool:
+        return environ["REQUEST_METHOD"] == "GET" and environ["PATH_INFO"] in self.streamed
+
+    async def _read(self, result: Iterable[bytes], *, off_loop: bool) -> bytes | None:
+        """The whole body (closed after); ``None`` when rendering it failed."""
+        try:
+            if off_loop:
+                return await asyncio.to_thread(read_result, result)
+            return read_result(result)
+        except Exception:
+            sys.stderr.write("ledger-mock: unexpected error while answering a request\n")
+            return None
+
+    async def _send_streamed(
+        self,
+        scope: Scope,
+        send: Send,
+        status: int,
+        headers: list[tuple[bytes, bytes]],
+        result: Iterable[bytes],
+    ) -> None:
+        """Each piece of ``result`` rendered on a thread and sent as it comes.
+
+        A failure half-way cannot become another answer: the connection is cut,
+        so the client sees an incomplete body rather than a short one passed as
+        whole. A client gone away stops the rendering at the next piece.
+        """
+        pieces = iter(result)
+        try:
+            first = await asyncio.to_thread(_next_piece, pieces)
+        except Exception:
+            _close(result)
+            sys.stderr.write("ledger-mock: unexpected error while answering a request\n")
+            status, headers, body = _internal_error()
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        try:
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            piece = first
+            while piece is not None:
+                if _gone(scope):
+                    return
+                await send({"type": "http.response.body", "body": piece, "more_body": True})
+                piece = await asyncio.to_thread(_next_piece, pieces)
+            await send({"type": "http.response.body", "body": b""})
+        except Exception:
+            sys.stderr.write("ledger-mock: unexpected error while streaming an answer\n")
+            _cut(scope, b"")
+        finally:
+            # Cancelled mid-piece (the server stopping), the generator may still be
+            # running on its thread and refuse to close: it is dropped, not raised.
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(_close, result)
+
     def _call_wsgi(self, environ: dict[str, Any]) -> Answer:
+        try:
+            status, headers, result = self._start_wsgi(environ)
+        except ConnectionDropped:
+            raise
+        try:
+            return status, headers, read_result(result)
+        except Exception:
+            sys.stderr.write("ledger-mock: unexpected error while answering a request\n")
+            return _internal_error()
+
+    def _start_wsgi(
+        self, environ: dict[str, Any]
+    ) -> tuple[int, list[tuple[bytes, bytes]], Iterable[bytes]]:
+        """The app called: its status and headers, and its body still unread (to close)."""
         started: list[tuple[str, list[tuple[str, str]]]] = []
 
         def start_response(
@@ -199,8 +291,11 @@ class InLoopWsgi:
             started.append((status, headers))
             return _no_write
 
+        result: Iterable[bytes] = ()
         try:
-            body = read_result(self.app(environ, start_response))
+            result = self.app(environ, start_response)
+            if not started:  # PEP 3333 lets an app start its answer on the first piece
+                result = _peeked(result)
             status, headers = started[-1]
             code = int(status[:3])
             names = _ENCODED_NAMES
@@ -208,11 +303,50 @@ class InLoopWsgi:
             if code not in STATUS_LINE:
                 raise ServerError(f"status {status!r} has no HTTP status line")
         except ConnectionDropped:
+            _close(result)
             raise
         except Exception:
+            _close(result)
             sys.stderr.write("ledger-mock: unexpected error while answering a request\n")
-            return 500, _json_headers(_INTERNAL_ERROR), _INTERNAL_ERROR
-        return code, encoded, body
+            code, encoded, body = _internal_error()
+            return code, encoded, [body]
+        return code, encoded, result
+
+
+def _internal_error() -> Answer:
+    return 500, _json_headers(_INTERNAL_ERROR), _INTERNAL_ERROR
+
+
+def _peeked(result: Iterable[bytes]) -> Iterable[bytes]:
+    """``result`` with its first piece already produced (so ``start_response`` has run)."""
+    pieces = iter(result)
+    first = next(pieces, None)
+    if first is None:
+        _close(result)
+        return [b""]
+    rest = list(pieces)
+    _close(result)
+    return [first, *rest]
+
+
+def _next_piece(pieces: Iterator[bytes]) -> bytes | None:
+    """The next non-empty piece, or ``None`` at the end (a thread's unit of work)."""
+    for piece in pieces:
+        if piece:
+            return piece
+    return None
+
+
+def _close(result: Iterable[bytes]) -> None:
+    close = getattr(result, "close", None)
+    if close is not None:
+        close()
+
+
+def _gone(scope: Scope) -> bool:
+    reference = scope.get(CYCLE_KEY)
+    cycle = reference() if reference is not None else None
+    return bool(cycle is not None and cycle.disconnected)
 
 
 def _has_body(environ: dict[str, Any]) -> bool:

@@ -17,6 +17,7 @@ broker the mock does not have. Its faults never block the event loop
 
 from __future__ import annotations
 
+import hmac
 import os
 import resource
 import signal
@@ -30,6 +31,7 @@ from gunicorn.app.base import BaseApplication
 
 from ..core.store import LedgerStore
 from ..http.app import ledger_store, page_cache
+from ..http.auth import bearer_token
 from ..http.limits import DEFAULT_MAX_CONNECTIONS, IDLE_TIMEOUT
 from ..testing.console.security import CONSOLE_PREFIX
 from .asgi import InLoopWsgi
@@ -106,35 +108,47 @@ class _EmbeddedGunicorn(BaseApplication):
         return self._app
 
 
-CONSOLE_DATA_PREFIX = CONSOLE_PREFIX + "/api/"
+CONSOLE_EXPORT = CONSOLE_PREFIX + "/api/export"  # rendered off the event loop (asgi.py)
+# The console calls that read a whole ledger; they name the key in ``?key=``.
+CONSOLE_KEYED = frozenset({CONSOLE_PREFIX + "/api/balance", CONSOLE_EXPORT})
 
 
 def _console_key(environ: dict[str, Any]) -> str | None:
     """The ``key`` query parameter of a console data call (balance, export), if any.
 
     Those name the account in the query, not in ``Authorization`` (that header
-    carries the control token), and would otherwise build a large ledger on the loop.
+    carries the control token), and would otherwise build a large ledger on the
+    loop. Given twice, the route refuses it: nothing to build.
     """
-    if not str(environ.get("PATH_INFO", "")).startswith(CONSOLE_DATA_PREFIX):
+    if str(environ.get("PATH_INFO", "")) not in CONSOLE_KEYED:
         return None
     values = parse_qs(str(environ.get("QUERY_STRING", ""))).get("key")
-    return values[0] if values else None
+    return values[0] if values is not None and len(values) == 1 else None
 
 
-def _builder(store: LedgerStore) -> Callable[[dict[str, Any]], Callable[[], object] | None]:
-    """For the bridge: the ledger a request's key would generate on first use, as a call."""
+def _builder(
+    store: LedgerStore, *, control_token: str | None = None
+) -> Callable[[dict[str, Any]], Callable[[], object] | None]:
+    """For the bridge: the ledger a request's key would generate on first use, as a call.
+
+    With ``control_token``, a console call builds only when it carries that
+    token: the guard refuses it otherwise, and an unauthenticated client must
+    not make the server generate a 10^6-entry ledger.
+    """
+    token = control_token.encode("ascii") if control_token is not None else None
 
     def needs_build(environ: dict[str, Any]) -> Callable[[], object] | None:
-        key = _console_key(environ)
-        if key is None:
-            header = environ.get("HTTP_AUTHORIZATION")
-            if not header:
-                return None
-            parts = header.split()
-            if len(parts) != 2:  # not "Bearer <key>": the app answers 401 without a ledger
-                return None
-            key = parts[1]
-        account = store.unbuilt_account(key)
+        if str(environ.get("PATH_INFO", "")) in CONSOLE_KEYED:
+            if token is not None:
+                presented = bearer_token(environ.get("HTTP_AUTHORIZATION"))
+                if presented is None or not hmac.compare_digest(presented.encode("ascii"), token):
+                    return None
+            key = _console_key(environ)
+            account = store.unbuilt_account(key, include_revoked=True) if key is not None else None
+        else:
+            key = bearer_token(environ.get("HTTP_AUTHORIZATION"))
+            # not "Bearer <key>": the app answers 401 without a ledger
+            account = store.unbuilt_account(key) if key is not None else None
         if account is None:
             return None
         return lambda: store.ledger(account)
@@ -152,10 +166,12 @@ def serve(
     max_connections: int = DEFAULT_MAX_CONNECTIONS,
     on_ready: Callable[[str, int], None],
     cache_stats: bool = False,
+    control_token: str | None = None,
 ) -> None:
     """Serve ``app`` until SIGINT/SIGTERM; ``on_ready(host, port)`` once listening.
 
-    ``control`` runs the control server's worker (faults may cut connections);
+    ``control`` runs the control server's worker (faults may cut connections;
+    ``control_token`` is the one the app's guard asks for, see ``_builder``);
     ``max_connections`` caps each worker's open connections (see
     ``mockserver.server.protocol``). With ``cache_stats`` each worker writes its cache
     counters to stderr as it exits.
@@ -163,7 +179,12 @@ def serve(
     ConnectionLimits.max_connections = connection_cap(max_connections)
     _keep_stops_for_the_workers()
     store = ledger_store(app)
-    served = InLoopWsgi(app, control=control, needs_build=_builder(store))
+    served = InLoopWsgi(
+        app,
+        control=control,
+        needs_build=_builder(store, control_token=control_token),
+        streamed=(CONSOLE_EXPORT,),
+    )
     worker = "ControlUvicornWorker" if control else "JsonUvicornWorker"
 
     def when_ready(server: Any) -> None:

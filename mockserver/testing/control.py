@@ -82,7 +82,7 @@ from ..http.envelope import JSON, error_body, internal_error_body, json_headers
 from ..http.limits import MAX_BODY_BYTES
 from ..http.wsgi import Environ, StartResponse, WSGIApp
 from .console import CONSOLE_PREFIX, console_blueprint, is_public_path, with_security_headers
-from .drift import Drift, DriftError, check_accounts
+from .drift import ConsoleUncounted, Drift, DriftError, check_accounts
 from .faults import (
     DEFER_CLOSE_KEY,
     ConnectionDropped,
@@ -561,8 +561,12 @@ def install(
                 "a control token needs the control API (control=True)", param="control_token"
             )
     skip = CONTROL_PREFIX if mock.control_api else None
+    if mock.drift is not None and mock.control_api:
+        app.wsgi_app = ConsoleUncounted(app.wsgi_app)  # type: ignore[method-assign]
     if mock.faults is not None:
-        app.wsgi_app = FaultMiddleware(app.wsgi_app, mock.faults, skip_prefix=skip)  # type: ignore[method-assign]
+        app.wsgi_app = FaultMiddleware(  # type: ignore[method-assign]
+            app.wsgi_app, mock.faults, skip_prefix=skip, pass_console=mock.control_api
+        )
     if mock.journal is not None:
         app.wsgi_app = JournalMiddleware(app.wsgi_app, mock.journal, skip_prefix=skip)  # type: ignore[method-assign]
     if mock.control_api:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import reprlib
 import threading
 from collections.abc import Collection, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from itertools import islice
 
@@ -25,9 +26,12 @@ import numpy as np
 from ..core.errors import SettingError
 from ..core.ledger import Ledger
 from ..core.store import KeyStatus, LedgerSource
+from ..http.wsgi import Environ, StartResponse, WSGIApp
+from .journal import is_console_request
 
 __all__ = [
     "MAX_HOLD_BACK",
+    "ConsoleUncounted",
     "Drift",
     "DriftError",
     "DriftingSource",
@@ -36,6 +40,8 @@ __all__ = [
 ]
 
 MAX_HOLD_BACK = 2**63 - 1  # hold_back, per_request: what JSON carries as a signed 64-bit integer
+# Set while a request that must not advance drift is answered (``ConsoleUncounted``).
+_UNCOUNTED: ContextVar[bool] = ContextVar("ledger_mock_drift_uncounted", default=False)
 
 
 class DriftError(SettingError):
@@ -168,7 +174,7 @@ class Drift:
         return max(0, settings.hold_back - self._served * settings.per_request)
 
     def view(self, ledger: Ledger) -> Ledger:
-        """The ledger as of this request (counts the request)."""
+        """The ledger as of this request (counted, unless ``ConsoleUncounted`` says not)."""
         with self._lock:
             settings = self._settings
             if settings is None or (
@@ -176,7 +182,8 @@ class Drift:
             ):
                 return ledger
             hidden = max(0, settings.hold_back - self._served * settings.per_request)
-            self._served += 1
+            if not _UNCOUNTED.get():
+                self._served += 1
             key = (id(ledger), hidden)
             view = self._views.get(key)
             if view is None:
@@ -199,3 +206,24 @@ class DriftingSource:
 
     def ledger(self, account: str) -> Ledger:
         return self._drift.view(self._store.ledger(account))
+
+
+class ConsoleUncounted:
+    """WSGI middleware: a request marked ``X-Ledger-Console`` sees drift without advancing it.
+
+    The console page reads the ledger as the client under test would, but its
+    reads are not the client's requests: they must not reveal entries the
+    client was about to be shown. Installed with the control API only.
+    """
+
+    def __init__(self, app: WSGIApp) -> None:
+        self.app = app
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        if not is_console_request(environ):
+            return self.app(environ, start_response)
+        token = _UNCOUNTED.set(True)
+        try:  # the ledger is looked up while the app is called, not while its body is read
+            return self.app(environ, start_response)
+        finally:
+            _UNCOUNTED.reset(token)

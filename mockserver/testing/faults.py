@@ -42,7 +42,12 @@ from ..core.errors import SettingError, unknown_setting
 from ..core.seeding import mix64
 from ..http.envelope import error_body, json_headers
 from ..http.wsgi import Environ, StartResponse, WSGIApp, read_result
-from .journal import DEFER_LATENCY_KEY, FAULT_ENVIRON_KEY, LATENCY_ENVIRON_KEY
+from .journal import (
+    DEFER_LATENCY_KEY,
+    FAULT_ENVIRON_KEY,
+    LATENCY_ENVIRON_KEY,
+    is_console_request,
+)
 
 __all__ = [
     "DEFER_CLOSE_KEY",
@@ -317,19 +322,34 @@ class _Truncated:
 class FaultMiddleware:
     """WSGI middleware applying ``faults``; ``skip_prefix`` requests are never touched.
 
+    With ``pass_console`` (the control API's console), a request marked
+    ``X-Ledger-Console`` is not touched either and not counted: the page
+    reloading its table must not use up a fault injected for the client under
+    test, nor shift which request is the n-th.
+
     Latency faults add up; their total goes into ``environ[LATENCY_ENVIRON_KEY]``
     (for the journal) and is slept here, or left to the server to wait out when it
     set ``environ[DEFER_LATENCY_KEY]`` (so an event loop never blocks). The other
     faults apply after it either way.
     """
 
-    def __init__(self, app: WSGIApp, faults: Faults, *, skip_prefix: str | None = None) -> None:
+    def __init__(
+        self,
+        app: WSGIApp,
+        faults: Faults,
+        *,
+        skip_prefix: str | None = None,
+        pass_console: bool = False,
+    ) -> None:
         self.app = app
         self.faults = faults
         self.skip_prefix = skip_prefix
+        self.pass_console = pass_console
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         if self.skip_prefix and str(environ.get("PATH_INFO", "")).startswith(self.skip_prefix):
+            return self.app(environ, start_response)
+        if self.pass_console and is_console_request(environ):
             return self.app(environ, start_response)
         hits = self.faults.next_request()
         if not hits:  # nearly every request: no generator, no sum

@@ -6,7 +6,13 @@ client can be wrong without an error, or get an error that names the symptom
 rather than the slip. These pure functions read what the journal kept of a
 request (path, raw query, status, what kind of key it sent) and name the slip:
 ``pageSize`` for ``page_size``, ``from`` for ``since``, an unencoded ``+`` in an
-offset, a trailing slash, a revoked or unknown key, another auth scheme.
+offset, a trailing slash, a revoked or unknown key, another auth scheme, a
+malformed ``Bearer`` header.
+
+Their cost is bounded whatever a client sends, because the console rebuilds
+them on every journal poll: only the first ``MAX_NAMES_CHECKED`` distinct
+unknown parameter names are looked at (the rest are counted), and names longer
+than ``MAX_FUZZY_NAME`` characters are never fuzzy-matched.
 """
 
 from __future__ import annotations
@@ -19,9 +25,19 @@ from urllib.parse import unquote, unquote_plus
 
 from ..http.paths import API_PREFIX, TRANSACTIONS_PATH
 
-__all__ = ["PARAMETERS", "AuthSeen", "auth_seen", "hints", "suggest_parameter"]
+__all__ = [
+    "MAX_FUZZY_NAME",
+    "MAX_NAMES_CHECKED",
+    "PARAMETERS",
+    "AuthSeen",
+    "auth_seen",
+    "hints",
+    "suggest_parameter",
+]
 
 PARAMETERS = ("page", "page_size", "kind", "since", "until")  # CONTRACT.md §3
+MAX_NAMES_CHECKED = 5  # distinct unknown parameter names looked at per request
+MAX_FUZZY_NAME = 40  # longer names are not fuzzy-matched (difflib is quadratic)
 
 # What a client coming from another API sends instead, normalised (lower case,
 # without "-", "_" and spaces) -> the contract's name.
@@ -53,9 +69,10 @@ _NORMALISED = {name.replace("_", ""): name for name in PARAMETERS}
 _SLASHES = re.compile("/{2,}")
 
 # How a request authenticated, as far as the journal can tell (it keeps no key):
-# no header, a header of another scheme, or a Bearer key that is active, revoked
-# or not in the configuration.
-AuthSeen = Literal["none", "other_scheme", "active", "revoked", "unknown"]
+# no header, a header of another scheme, a Bearer header the endpoint's grammar
+# refuses (a tab, a second token, two joined headers), or a well-formed Bearer
+# key that is active, revoked or not in the configuration.
+AuthSeen = Literal["none", "other_scheme", "malformed", "active", "revoked", "unknown"]
 
 
 def _normalise(name: str) -> str:
@@ -73,7 +90,7 @@ def suggest_parameter(name: str) -> str | None:
     if not key:
         return None
     found = _NORMALISED.get(key) or _ALIASES.get(key)
-    if found is not None:
+    if found is not None or len(key) > MAX_FUZZY_NAME:
         return found
     close = difflib.get_close_matches(key, list(_NORMALISED), n=1, cutoff=0.8)
     return _NORMALISED[close[0]] if close else None
@@ -90,7 +107,11 @@ def _pairs(query_string: str) -> list[tuple[str, str]]:
 
 
 def _parameter_hints(query_string: str) -> list[str]:
-    """An unencoded ``+`` first (it causes the error), then ignored look-alike names."""
+    """An unencoded ``+`` first (it causes the error), then ignored look-alike names.
+
+    Only the first ``MAX_NAMES_CHECKED`` distinct unknown names are looked at;
+    the rest are counted in one more line (they were ignored too, unchecked).
+    """
     pairs = _pairs(query_string)
     sent = {name for name, _ in pairs}
     found = [
@@ -98,15 +119,18 @@ def _parameter_hints(query_string: str) -> list[str]:
         for name in ("since", "until")
         if any(sent_name == name and "+" in raw for sent_name, raw in pairs)
     ]
-    reported: set[str] = set()
-    for name, _ in pairs:
+    unknown = list(dict.fromkeys(name for name, _ in pairs if name not in PARAMETERS))
+    looked_at = unknown[:MAX_NAMES_CHECKED]
+    for name in looked_at:
         suggestion = suggest_parameter(name)
-        if suggestion is None or name in reported:
+        if suggestion is None:
             continue
-        reported.add(name)
-        shown = name if len(name) <= 40 else name[:37] + "..."
+        shown = name if len(name) <= MAX_FUZZY_NAME else name[: MAX_FUZZY_NAME - 3] + "..."
         also = f" ({suggestion} was sent too)" if suggestion in sent else ""
         found.append(f"unknown parameter '{shown}' was ignored: did you mean '{suggestion}'?{also}")
+    rest = len(unknown) - len(looked_at)
+    if rest:
+        found.append(f"and {rest} more unknown parameter name(s) ignored, not checked")
     return found
 
 
@@ -131,6 +155,10 @@ def _path_hint(path: str) -> str | None:
 _AUTH_HINTS: Mapping[str, str] = {
     "none": "no Authorization header: send 'Authorization: Bearer <key>'",
     "other_scheme": "the Authorization header is not 'Bearer <key>' (one space, one key)",
+    "malformed": (
+        "malformed Authorization header: send exactly 'Bearer <key>'"
+        " (spaces, not a tab; one key; one header)"
+    ),
     "revoked": "this key is revoked: use an active key (ledger-mock keys)",
     "unknown": "this key is not one of the mock's keys (ledger-mock keys lists them)",
 }
@@ -142,13 +170,15 @@ def auth_seen(
     """How a request authenticated, from what the journal kept of it.
 
     ``authorization`` is the header as journaled (redacted), ``key_id`` the
-    fingerprint of its Bearer token, ``statuses`` the configuration's key
-    fingerprints -> ``"active"`` or ``"revoked"``.
+    fingerprint of its Bearer token (kept only for a value the endpoint's own
+    grammar accepts), ``statuses`` the configuration's key fingerprints ->
+    ``"active"`` or ``"revoked"``.
     """
-    if authorization is None or not authorization.strip():
+    if authorization is None or not authorization.strip(" \t"):
         return "none"
     if key_id is None:
-        return "other_scheme"
+        scheme = authorization.strip(" \t").split(None, 1)[0]
+        return "malformed" if scheme.lower() == "bearer" else "other_scheme"
     status = statuses.get(key_id)
     if status == "active":
         return "active"

@@ -26,6 +26,7 @@ whose name contains ``token``, ``secret``, ``key``, ``auth``, ``cookie`` or
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 import threading
 import time
@@ -39,6 +40,7 @@ from urllib.parse import parse_qsl
 import orjson
 
 from ..core.errors import SettingError
+from ..http.auth import bearer_token
 from ..http.paths import TRANSACTIONS_PATH
 from ..http.wsgi import Environ, StartResponse, WSGIApp, read_result
 
@@ -51,6 +53,7 @@ __all__ = [
     "JournalEntry",
     "JournalMiddleware",
     "error_of",
+    "is_console_request",
     "is_secret_header",
     "key_fingerprint",
 ]
@@ -65,6 +68,10 @@ LATENCY_ENVIRON_KEY = "ledger_mock.latency"
 DEFER_LATENCY_KEY = "ledger_mock.defer_latency"
 # What the middleware learnt about the answer, handed to ``Journal.record`` in the
 # environ (its signature stays (environ, status, fault)).
+# The console page marks its own calls with ``X-Ledger-Console`` (any value): the
+# journal flags them, and with the control API faults and drift let them through.
+CONSOLE_HEADER = "X-Ledger-Console"
+_CONSOLE_ENVIRON_KEY = "HTTP_X_LEDGER_CONSOLE"
 _ERROR_KEY = "ledger_mock.journal.error"
 _ELAPSED_KEY = "ledger_mock.journal.elapsed"
 _MAX_ERROR_BODY = 4096  # an envelope is ~100-300 bytes; anything longer is not read
@@ -101,7 +108,8 @@ def _journal_header(environ_key: str) -> tuple[str, int] | None:
 
 
 # index, method, path, query string, headers, status, fault, key id, latency,
-# error (type, param), elapsed seconds, seconds since the journal started
+# error (type, param), elapsed seconds, seconds since the journal started, the
+# request target as sent
 _Row = tuple[
     int,
     str,
@@ -115,11 +123,13 @@ _Row = tuple[
     tuple[str, str | None] | None,
     float,
     float,
+    str,
 ]
 
 
 def _entry(row: _Row) -> JournalEntry:
-    index, method, path, query, headers, status, fault, key_id, latency, error, elapsed, at = row
+    index, method, path, query, headers, status, fault, key_id, latency, error = row[:10]
+    elapsed, at, target = row[10:]
     return JournalEntry(
         index=index,
         method=method,
@@ -134,6 +144,7 @@ def _entry(row: _Row) -> JournalEntry:
         error_param=error[1] if error else None,
         elapsed=elapsed,
         at=at,
+        target=target,
     )
 
 
@@ -150,6 +161,11 @@ def error_of(body: bytes) -> tuple[str, str | None] | None:
     return error["type"], param if isinstance(param, str) else None
 
 
+def is_console_request(environ: Mapping[str, Any]) -> bool:
+    """Whether the request carries the console page's ``X-Ledger-Console`` mark."""
+    return _CONSOLE_ENVIRON_KEY in environ
+
+
 @lru_cache(maxsize=256)
 def is_secret_header(name: str) -> bool:
     """Whether the journal redacts a header (``Authorization``, ``Cookie``, ``X-Api-Key``, ...)."""
@@ -158,10 +174,16 @@ def is_secret_header(name: str) -> bool:
 
 
 def _redact(value: str) -> tuple[str, str | None]:
-    """``Authorization`` value → (redacted value, fingerprint of the token or None)."""
+    """``Authorization`` value → (redacted value, fingerprint of the token or None).
+
+    Only a value the endpoint itself accepts as ``Bearer <key>`` is fingerprinted:
+    ``Bearer\tkey`` or ``Bearer a,Bearer b`` never reach a key lookup, so they
+    must not read as that key (the scheme stays visible to say what was sent).
+    """
     parts = value.strip(" \t").split(None, 1)
     if len(parts) == 2 and parts[0].lower() == "bearer":
-        return f"{parts[0]} {_REDACTED}", key_fingerprint(parts[1].strip(" \t"))
+        token = bearer_token(value)
+        return f"{parts[0]} {_REDACTED}", key_fingerprint(token) if token is not None else None
     return _REDACTED if value else value, None
 
 
@@ -192,6 +214,9 @@ class JournalEntry:
     error_param: str | None = None
     elapsed: float = field(default=0.0, compare=False)
     at: float = field(default=0.0, compare=False)
+    # The request target exactly as sent (``RAW_URI``/``REQUEST_URI`` when the
+    # server gives one): ``path`` is ``PATH_INFO``, already percent-decoded.
+    target: str = field(default="", compare=False, repr=False)
 
     @property
     def params(self) -> dict[str, list[str]]:
@@ -326,6 +351,29 @@ class Journal:
                     rows.append(row)
         return [_entry(row) for row in rows]
 
+    def oldest(
+        self, *, after: int = -1, limit: int | None = None, key_id: str | None = None
+    ) -> list[JournalEntry]:
+        """Requests with an ``index`` above ``after``, oldest first, at most ``limit``.
+
+        What a poller that must not skip reads: a burst larger than ``limit`` comes
+        in order, page by page. Indexes are consecutive, so the rows past
+        ``after`` are the last ``newest index - after`` ones: the walk costs the
+        backlog, not the journal's length.
+        """
+        with self._lock:
+            if not self._entries:
+                return []
+            backlog = max(0, self._entries[-1][0] - after)
+            newer = list(itertools.islice(reversed(self._entries), backlog))
+        rows: list[_Row] = []
+        for row in reversed(newer):
+            if limit is not None and len(rows) >= limit:
+                break
+            if key_id is None or row[7] == key_id:
+                rows.append(row)
+        return [_entry(row) for row in rows]
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
@@ -363,6 +411,8 @@ class Journal:
         method = str(environ.get("REQUEST_METHOD", "GET"))
         path = str(environ.get("PATH_INFO", ""))
         query = str(environ.get("QUERY_STRING", ""))
+        sent = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+        target = str(sent) if sent else path + (f"?{query}" if query else "")
         injected = float(latency) if isinstance(latency, (int, float)) else 0.0
         took = float(elapsed) if isinstance(elapsed, float) else 0.0
         if environ.get(DEFER_LATENCY_KEY):  # waited out by the server after the app answered
@@ -381,6 +431,7 @@ class Journal:
                 error if isinstance(error, tuple) else None,
                 took,
                 now - self._started,
+                target,
             )
             self._entries.append(row)
             self._recorded += 1

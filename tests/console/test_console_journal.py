@@ -202,3 +202,64 @@ def test_clear_empties_the_journal(tab: Tab) -> None:
     assert tab.testid("journal-empty").is_visible()
     again, _ = client_request(tab, TRANSACTIONS, f"page={next(_markers)}", "Bearer bsk_test_docs")
     entry_for(tab, again)  # the journal goes on after a clear
+
+
+def _burst(tab: Tab, count: int) -> list[int]:
+    """``count`` client requests while the page cannot read the journal; their ids.
+
+    The page's journal reads are routed through this (sync) Playwright client,
+    which answers none of them while the burst is sent: the page's next read
+    sees the whole burst at once, as a slow tab would.
+    """
+    before = tab.served.control("GET", "console/api/journal?limit=1").json()["latest"]
+    tab.page.route("**/__mock/console/api/journal*", lambda route: route.continue_())
+    try:
+        with requests.Session() as session:
+            for _ in range(count):
+                response = session.get(
+                    f"{tab.served.api}{TRANSACTIONS}?page_size=1&page={next(_markers)}",
+                    headers={"Authorization": "Bearer bsk_test_docs"},
+                    timeout=30,
+                )
+                assert response.status_code == 200
+        listing = tab.served.control(
+            "GET", f"console/api/journal?after={before}&limit=1000&order=asc"
+        ).json()
+        ids = [entry["id"] for entry in listing["entries"] if not entry["console"]]
+        assert len(ids) == count
+        tab.page.wait_for_timeout(50)  # let the held reads go
+    finally:
+        tab.page.unroute("**/__mock/console/api/journal*")
+    return ids
+
+
+def _shown(tab: Tab, ids: list[int]) -> list[int]:
+    shown: list[str] = tab.page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid=journal] [data-journal-id]')]
+              .map(e => e.dataset.journalId)"""
+    )
+    wanted = set(ids)
+    return [int(i) for i in shown if int(i) in wanted]
+
+
+def test_a_burst_larger_than_one_read_is_shown_whole(tab: Tab) -> None:
+    tab.open("key=bsk_test_docs")
+    tab.page.wait_for_timeout(700)  # the first read (the newest) is done
+    ids = _burst(tab, 450)  # more than one read (200), fewer than the page keeps (500)
+    assert wait_until(lambda: len(_shown(tab, ids)) == len(ids), timeout=10), (
+        f"{len(_shown(tab, ids))} of {len(ids)} burst requests shown"
+    )
+    assert _shown(tab, ids) == sorted(ids, reverse=True)  # newest first, none skipped
+    assert tab.testid("journal-gap").count() == 0
+
+
+def test_a_burst_larger_than_the_page_keeps_says_what_it_skipped(tab: Tab) -> None:
+    tab.open("key=bsk_test_docs")
+    tab.page.wait_for_timeout(700)
+    ids = _burst(tab, 650)
+    assert wait_until(lambda: max(ids) in _shown(tab, ids), timeout=10)
+    gap = tab.testid("journal-gap")
+    assert gap.count() == 1 and gap.is_visible()
+    skipped = int(gap.get_attribute("data-skipped") or "0")
+    assert skipped == len(ids) - len(_shown(tab, ids))  # the rest of the burst, counted
+    assert "not shown" in (gap.text_content() or "")

@@ -117,6 +117,27 @@ def test_the_chart_keeps_the_extremes_of_the_whole_history(tab: Tab) -> None:
     tab.screenshot("chart-large")
 
 
+def test_a_window_after_the_last_span_start_is_inside_the_history(tab: Tab) -> None:
+    """The last point is a span's start; the newest entry can be hours later.
+
+    A ``since`` between the two still holds entries: no "outside" note.
+    """
+    response = tab.served.control("GET", "console/api/balance?key=bsk_test_large")
+    data = response.json()
+    last_start = data["points"][-1][0]
+    assert data["last"] > last_start + 60, "the large ledger's last span should be wide"
+    since = datetime.fromtimestamp((last_start + data["last"]) // 2, UTC)
+    text = since.strftime("%Y-%m-%dT%H:%M:%SZ")
+    items = tab.served.transactions("bsk_test_large", f"since={text}").json()["items"]
+    assert items, "entries lie in the window"
+    tab.open(f"key=bsk_test_large&since={text}")
+    note = tab.testid("chart-note")
+    assert "outside" not in note.inner_text()
+    after = datetime.fromtimestamp(data["last"] + 1, UTC)
+    tab.open(f"key=bsk_test_large&since={after:%Y-%m-%dT%H:%M:%SZ}")
+    assert "outside" in tab.testid("chart-note").inner_text()
+
+
 def test_changing_filters_and_pages_in_the_ui_follows_the_api(tab: Tab) -> None:
     served = tab.served
     tab.open("key=bsk_test_default")

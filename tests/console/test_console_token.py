@@ -44,6 +44,7 @@ def test_the_console_asks_for_the_token_once_and_then_works(
     tab.wait_table(ids, total)
     assert not dialog_visible(tab)
     assert tab.page.evaluate("() => JSON.stringify(sessionStorage)").count(TOKEN) == 1
+    assert tab.testid("control-token").input_value() == "", "the token is not left in the page"
 
     client = requests.get(
         f"{guarded.api}{TRANSACTIONS}?page=555001",

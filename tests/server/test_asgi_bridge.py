@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -191,3 +192,56 @@ def test_non_http_scopes_are_ignored() -> None:
 
     asyncio.run(bridge({"type": "lifespan"}, receive, send))
     assert sent == [] and seen == []
+
+
+def _messages(app: Any, scope: dict[str, Any]) -> list[Message]:
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))
+    return sent
+
+
+def _pieces_app(fail_after: int | None = None) -> tuple[Any, list[int]]:
+    """Yields three pieces, each recording the thread that rendered it."""
+    threads: list[int] = []
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterator[bytes]:
+        start_response("200 OK", [("Content-Type", "text/csv")])
+
+        def body() -> Iterator[bytes]:
+            for index in range(3):
+                if fail_after is not None and index == fail_after:
+                    raise RuntimeError("rendering failed")
+                threads.append(threading.get_ident())
+                yield f"piece{index}\n".encode()
+
+        return body()
+
+    return app, threads
+
+
+def test_a_streamed_path_is_rendered_on_a_thread_and_sent_piece_by_piece() -> None:
+    app, threads = _pieces_app()
+    bridge = InLoopWsgi(app, streamed=("/export",))
+    sent = _messages(bridge, _scope(raw_path=b"/export"))
+    assert sent[0]["type"] == "http.response.start" and sent[0]["status"] == 200
+    bodies = sent[1:]
+    assert [m["body"] for m in bodies] == [b"piece0\n", b"piece1\n", b"piece2\n", b""]
+    assert [m.get("more_body", False) for m in bodies] == [True, True, True, False]
+    assert threads and threading.get_ident() not in threads
+    # Elsewhere (and for HEAD) the answer is read whole, on the loop, as before.
+    plain = _messages(InLoopWsgi(app, streamed=("/export",)), _scope(raw_path=b"/other"))
+    assert [m.get("body") for m in plain[1:]] == [b"piece0\npiece1\npiece2\n"]
+
+
+def test_a_streamed_answer_failing_before_its_first_piece_is_the_json_500() -> None:
+    app, _ = _pieces_app(fail_after=0)
+    sent = _messages(InLoopWsgi(app, streamed=("/export",)), _scope(raw_path=b"/export"))
+    assert sent[0]["status"] == 500
+    assert json.loads(sent[1]["body"])["error"]["type"] == "api_error"

@@ -18,6 +18,7 @@ from mockserver import create_app
 from mockserver.cli import main
 from mockserver.core.downsample import min_max_buckets
 from mockserver.core.export import EXPORT_FORMATS, export_text, write_export
+from mockserver.testing.console import routes
 
 FILTERS: list[dict[str, str]] = [
     {},
@@ -141,3 +142,17 @@ def test_downsampling_is_deterministic_and_checks_its_arguments() -> None:
 def test_a_single_instant_is_one_bucket() -> None:
     t, low, high = min_max_buckets(np.full(10, 5), np.arange(10), max_points=3)
     assert (t.tolist(), low.tolist(), high.tolist()) == ([5], [0], [9])
+
+
+def test_head_of_an_export_renders_nothing(
+    console_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("HEAD rendered the export")
+
+    monkeypatch.setattr(routes, "export_text", refuse)
+    response = console_app.test_client().head("/__mock/console/api/export?key=bsk_test_huge")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.headers["Content-Disposition"] == "attachment; filename=ledger-huge.csv"
+    assert response.data == b""

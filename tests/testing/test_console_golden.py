@@ -69,7 +69,7 @@ def test_the_console_adds_nothing_outside_the_prefix(console: Flask) -> None:
     assert all(rule.startswith("/__mock") for rule in rules - plain_rules)
     assert {r for r in rules - plain_rules if r.startswith("/__mock/console")} >= {
         "/__mock/console/",
-        "/__mock/console/static/<path:filename>",
+        "/__mock/console/static/<name>",  # flat names only: no <path:>
         "/__mock/console/api/balance",
         "/__mock/console/api/journal",
         "/__mock/console/api/export",

@@ -16,6 +16,8 @@ from flask.testing import FlaskClient
 
 from mockserver import controls, create_app
 from mockserver.testing import journal as journal_module
+from mockserver.testing.console import routes
+from mockserver.testing.hints import hints as real_hints
 
 LISTING = "/api/v1/me/billing/transactions"
 JOURNAL = "/__mock/console/api/journal"
@@ -77,7 +79,7 @@ def test_near_misses_and_keys(client: FlaskClient) -> None:
     client.get(LISTING, headers={"Authorization": "Token bsk_test_docs"})
     scheme, unknown, revoked, slash, size = _entries(client)
     assert size["status"] == 200 and "'page_size'" in size["hint"]
-    assert size["hints"] == [size["hint"]]
+    assert "hints" not in size  # one shape: the hint is one string or null
     assert size["key"] == {
         "fingerprint": journal_module.key_fingerprint("bsk_test_docs"),
         "account": "docs",
@@ -231,3 +233,91 @@ def test_only_small_json_errors_are_read_back(
 )
 def test_error_of_ignores_what_is_not_an_envelope(body: bytes) -> None:
     assert journal_module.error_of(body) is None
+
+
+def test_the_target_is_the_one_sent_not_the_decoded_path() -> None:
+    """Over a real server ``RAW_URI`` is the target as sent; ``%2F`` is not a ``/``."""
+    app = create_app(control=True)
+    with app.test_client() as test_client:
+        test_client.get(
+            "/api/v1/me/billing/transactions%2F?page=1",
+            headers=bearer("bsk_test_docs"),
+            environ_overrides={"RAW_URI": "/api/v1/me/billing/transactions%2F?page=1"},
+        )
+        (entry,) = _entries(test_client)
+    assert entry["target"] == "/api/v1/me/billing/transactions%2F?page=1"
+    assert entry["status"] == 404
+    assert entry["hint"] is not None and "trailing slash" not in entry["hint"]
+
+
+def test_an_absolute_form_target_is_judged_on_its_path() -> None:
+    app = create_app(control=True)
+    sent = "http://127.0.0.1:8080/api/v1/me/billing/transactions?pageSize=2"
+    with app.test_client() as test_client:
+        test_client.get(
+            "/api/v1/me/billing/transactions?pageSize=2",
+            headers=bearer("bsk_test_docs"),
+            environ_overrides={"RAW_URI": sent},
+        )
+        (entry,) = _entries(test_client)
+    assert entry["target"] == sent
+    assert entry["hint"] is not None and "'page_size'" in entry["hint"]
+    assert "base URL" not in entry["hint"]
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Bearer\tbsk_test_docs", "Bearer bsk_test_docs extra", "Bearer bsk_test_docs,Bearer x"],
+    ids=["tab", "two-tokens", "joined-headers"],
+)
+def test_a_malformed_bearer_header_is_not_read_as_a_key(client: FlaskClient, header: str) -> None:
+    response = client.get(LISTING, headers={"Authorization": header})
+    assert response.status_code == 401
+    (entry,) = _entries(client)
+    assert entry["key"] is None  # never fingerprinted as bsk_test_docs
+    assert entry["hint"] is not None and "malformed Authorization header" in entry["hint"]
+    assert "not one of the mock's keys" not in entry["hint"]
+
+
+def test_hints_are_worked_out_once_per_entry(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    real = real_hints
+
+    def counting(**kwargs: Any) -> list[str]:
+        calls.append(kwargs["path"])
+        return real(**kwargs)
+
+    monkeypatch.setattr(routes, "hints", counting)
+    app = create_app(control=True)
+    with app.test_client() as fresh:
+        for _ in range(3):
+            fresh.get(f"{LISTING}?pageSize=2", headers=bearer("bsk_test_docs"))
+        for _ in range(4):  # polls ask for the same entries again
+            assert len(_entries(fresh)) == 3
+    assert len(calls) == 3
+
+
+def test_order_asc_reads_a_burst_oldest_first_page_by_page(client: FlaskClient) -> None:
+    for page in range(1, 8):
+        client.get(f"{LISTING}?page={page}", headers=bearer("bsk_test_docs"))
+    client.get(LISTING, headers=bearer("bsk_test_default"))
+    assert [e["id"] for e in _entries(client, "after=1&limit=3&order=asc")] == [2, 3, 4]
+    assert [e["id"] for e in _entries(client, "after=4&limit=3&order=asc")] == [5, 6, 7]
+    assert _entries(client, "after=7&order=asc") == []
+    assert [e["id"] for e in _entries(client, "order=asc&limit=2")] == [0, 1]
+    assert [e["id"] for e in _entries(client, "after=3&order=asc&key=bsk_test_docs")] == [4, 5, 6]
+    assert [e["id"] for e in _entries(client, "after=5&order=desc")] == [7, 6]
+    refused = client.get(f"{JOURNAL}?order=up")
+    assert refused.status_code == 400 and refused.get_json()["error"]["param"] == "order"
+
+
+def test_oldest_reads_only_what_was_kept() -> None:
+    journal = journal_module.Journal(max_entries=3)
+    for index in range(6):
+        journal.record({"PATH_INFO": f"/p{index}"}, 200, None)
+    assert [e.index for e in journal.oldest()] == [3, 4, 5]
+    assert [e.index for e in journal.oldest(after=1, limit=2)] == [3, 4]
+    assert [e.index for e in journal.oldest(after=4)] == [5]
+    assert journal_module.Journal().oldest() == []

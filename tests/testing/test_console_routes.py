@@ -358,7 +358,7 @@ def test_balance_keeps_the_extremes_within_the_point_budget(console_app: Flask) 
 
 def test_balance_of_an_empty_wallet_and_the_default_budget(console: FlaskClient) -> None:
     empty = console.get("/__mock/console/api/balance?key=bsk_test_empty").get_json()
-    assert empty == {"account": "empty", "count": 0, "points": []}
+    assert empty == {"account": "empty", "count": 0, "first": None, "last": None, "points": []}
     docs = console.get("/__mock/console/api/balance?key=bsk_test_docs").get_json()
     assert len(docs["points"]) == docs["count"] == 47  # small: point for point
     revoked = console.get("/__mock/console/api/balance?key=bsk_test_revoked")
@@ -369,3 +369,34 @@ def test_the_huge_account_is_cut_to_2000_points(console: FlaskClient) -> None:
     data = console.get("/__mock/console/api/balance?key=bsk_test_huge").get_json()
     assert data["count"] == 1_000_000
     assert 1900 <= len(data["points"]) <= 2000
+
+
+def test_balance_names_the_first_and_last_entries_instants(console_app: Flask) -> None:
+    store = ledger_store(console_app)
+    client = console_app.test_client()
+    for key, account in (("bsk_test_large", "large"), ("bsk_test_docs", "docs")):
+        data = client.get(f"/__mock/console/api/balance?key={key}&points=50").get_json()
+        created = store.ledger(account).created
+        assert (data["first"], data["last"]) == (int(created[0]), int(created[-1]))
+        assert data["points"][0][0] == data["first"] and data["points"][-1][0] <= data["last"]
+
+
+def test_static_files_answer_like_every_other_console_route(console: FlaskClient) -> None:
+    """OPTIONS is the JSON 405, a near-miss name the JSON 404, a bad Range ignored."""
+    options = console.options("/__mock/console/static/console.js")
+    assert options.status_code == 405 and options.mimetype == "application/json"
+    assert options.get_json()["error"]["type"] == "invalid_request_error"
+    _assert_secured(options)
+    for path in ("/__mock/console/static/console.js/", "/__mock/console/static/nope.js"):
+        missing = console.get(path)
+        assert missing.status_code == 404 and missing.mimetype == "application/json", path
+    whole = console.get("/__mock/console/static/console.js")
+    assert whole.status_code == 200 and whole.data == (STATIC / "console.js").read_bytes()
+    assert "Date" not in whole.headers  # the server adds the one Date header
+    _assert_secured(whole)
+    garbled = console.get("/__mock/console/static/console.js", headers={"Range": "bytes=abc"})
+    assert garbled.status_code == 200 and garbled.data == whole.data
+    part = console.get("/__mock/console/static/console.js", headers={"Range": "bytes=0-9"})
+    assert part.status_code == 206 and part.data == whole.data[:10]
+    for response in (whole, garbled, part):
+        response.close()

@@ -6,11 +6,14 @@ a parameter renamed there and not here fails this test.
 
 from __future__ import annotations
 
+import difflib
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from mockserver.testing import hints as hints_module
 from mockserver.testing.hints import PARAMETERS, auth_seen, hints, suggest_parameter
 from mockserver.testing.journal import key_fingerprint
 
@@ -116,6 +119,7 @@ def test_unrelated_paths_have_no_hint(path: str) -> None:
     [
         ("none", "no Authorization header"),
         ("other_scheme", "not 'Bearer <key>'"),
+        ("malformed", "malformed Authorization header"),
         ("revoked", "revoked"),
         ("unknown", "not one of the mock's keys"),
     ],
@@ -134,6 +138,7 @@ def test_auth_seen_reads_what_the_journal_kept() -> None:
     assert auth_seen(None, None, statuses) == "none"
     assert auth_seen("  ", None, statuses) == "none"
     assert auth_seen("[REDACTED]", None, statuses) == "other_scheme"
+    assert auth_seen("Bearer [REDACTED]", None, statuses) == "malformed"
     fp = key_fingerprint
     assert auth_seen("Bearer [REDACTED]", fp("bsk_test_docs"), statuses) == "active"
     assert auth_seen("Bearer [REDACTED]", fp("bsk_test_revoked"), statuses) == "revoked"
@@ -143,3 +148,30 @@ def test_auth_seen_reads_what_the_journal_kept() -> None:
 def test_a_hostile_name_is_quoted_verbatim_for_the_page_to_escape() -> None:
     (hint,) = hints(path=ENDPOINT, query_string="%3Ckind%3E=topup", status=200, auth="active")
     assert "'<kind>'" in hint and "'kind'" in hint
+
+
+def test_the_cost_of_a_hint_is_bounded_whatever_the_query(monkeypatch: pytest.MonkeyPatch) -> None:
+    """3000 unknown names: five are looked at, the rest counted; the hint stays short."""
+    fuzzy: list[str] = []
+    real = difflib.get_close_matches
+
+    def counting(word: str, *args: Any, **kwargs: Any) -> list[str]:
+        fuzzy.append(word)
+        return real(word, *args, **kwargs)
+
+    monkeypatch.setattr(difflib, "get_close_matches", counting)
+    query = "&".join(f"pageSize{index}x=1" for index in range(3000))
+    found = hints(path=ENDPOINT, query_string=query, status=200, auth="active")
+    assert len(fuzzy) <= hints_module.MAX_NAMES_CHECKED
+    assert found[-1] == "and 2995 more unknown parameter name(s) ignored, not checked"
+    assert sum(len(line) for line in found) < 1000
+    long_name = "page_size" + "x" * 100
+    fuzzy.clear()
+    assert suggest_parameter(long_name) is None
+    assert fuzzy == []  # too long to fuzzy-match: difflib is never asked
+
+
+def test_a_name_sent_many_times_is_looked_at_once() -> None:
+    query = "&".join(["pageSize=1"] * 500)
+    (hint,) = hints(path=ENDPOINT, query_string=query, status=200, auth="active")
+    assert "'pageSize'" in hint

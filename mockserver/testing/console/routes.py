@@ -3,15 +3,19 @@
 Under ``/__mock/console``:
 
 - ``GET /`` the page (a static shell: the data come from JSON), ``GET /static/<file>``.
-- ``GET /api/balance?key=K[&points=N]`` → ``{"account", "count", "points":
-  [[epoch_seconds, min_usd, max_usd], ...]}``: the account's whole history cut
-  down on the server to at most ``N`` points (``DEFAULT_POINTS``, at most
-  ``MAX_POINTS``), the lowest and highest balance per time span, so a spike in
-  10^6 entries still shows.
-- ``GET /api/journal?after=<id>&limit=<n>&key=<key>`` → ``{"generation",
-  "dropped", "latest", "entries": [...]}``, newest first: what the journal
-  holds past request ``after``, with the key redacted, the error's ``type`` and
-  ``param``, and the near-miss ``hint`` (``mockserver.testing.hints``).
+- ``GET /api/balance?key=K[&points=N]`` → ``{"account", "count", "first",
+  "last", "points": [[epoch_seconds, min_usd, max_usd], ...]}``: ``first`` and
+  ``last`` the oldest and newest entries' epoch seconds (``null`` when empty),
+  the points the account's whole history cut down on the server to at most
+  ``N`` points (``DEFAULT_POINTS``, at most ``MAX_POINTS``), the lowest and
+  highest balance per time span, so a spike in 10^6 entries still shows.
+- ``GET /api/journal?after=<id>&limit=<n>&key=<key>&order=desc|asc`` →
+  ``{"generation", "dropped", "latest", "entries": [...]}``, newest first (or
+  with ``order=asc`` oldest first, what a poller that must not skip a burst
+  reads page by page): what the journal holds past request ``after``, with
+  the key redacted, the error's ``type`` and ``param``, and the near-miss
+  ``hint`` (``mockserver.testing.hints``; one string or ``null``, worked out
+  once per entry).
 - ``GET /api/export?key=K&kind=&since=&until=&format=csv|json|ndjson`` → the
   bytes ``ledger-mock export`` writes with the same options (the same code,
   ``mockserver.core.export``), as the attachment ``ledger-<account>.<ext>``.
@@ -24,12 +28,19 @@ is a ``400 invalid_request_error`` naming it in ``param``, never a ``500``.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
+from werkzeug.http import parse_range_header
+from werkzeug.utils import send_from_directory
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ...core.config import key_table
 from ...core.downsample import min_max_buckets
@@ -42,7 +53,7 @@ from ...core.timestamps import TimestampError, parse_instant
 from ...http.envelope import JSON, error_body
 from ..hints import auth_seen, hints
 from ..journal import Journal, JournalEntry, key_fingerprint
-from .security import CONSOLE_PREFIX
+from .security import CONSOLE_PREFIX, is_public_path
 
 __all__ = [
     "DEFAULT_JOURNAL_LIMIT",
@@ -64,6 +75,8 @@ _MEDIA = {
     "ndjson": "application/x-ndjson",
 }
 _MAX_INT_DIGITS = 12
+_STATIC_DIR = Path(__file__).resolve().parent / "static"
+_HINT_MEMO = 4 * MAX_JOURNAL_LIMIT  # hints remembered (short strings: bounded by hints.py)
 
 
 class _BadParameter(LedgerMockError):
@@ -171,10 +184,41 @@ class _Keys:
         }
 
 
-def _entry(entry: JournalEntry, keys: _Keys) -> dict[str, Any]:
-    auth = auth_seen(entry.headers.get("Authorization"), entry.key_id, keys.statuses)
-    found = hints(path=entry.path, query_string=entry.query_string, status=entry.status, auth=auth)
-    target = entry.path + (f"?{entry.query_string}" if entry.query_string else "")
+class _Hints:
+    """Each journal entry's hint, worked out once (polls ask for the same entries again).
+
+    Keyed by (journal generation, entry id); bounded, oldest forgotten first.
+    """
+
+    def __init__(self, keys: _Keys, *, size: int = _HINT_MEMO) -> None:
+        self.keys = keys
+        self.size = size
+        self._memo: OrderedDict[tuple[int, int], str | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def of(self, generation: int, entry: JournalEntry, path: str, query: str) -> str | None:
+        memo_key = (generation, entry.index)
+        with self._lock:
+            if memo_key in self._memo:
+                return self._memo[memo_key]
+        auth = auth_seen(entry.headers.get("Authorization"), entry.key_id, self.keys.statuses)
+        found = hints(path=path, query_string=query, status=entry.status, auth=auth)
+        hint = "; ".join(found) if found else None
+        with self._lock:
+            self._memo[memo_key] = hint
+            while len(self._memo) > self.size:
+                self._memo.popitem(last=False)
+        return hint
+
+
+def _entry(entry: JournalEntry, keys: _Keys, hint_of: _Hints, generation: int) -> dict[str, Any]:
+    # What the client sent, not what the server decoded: ``%2F`` stays ``%2F``.
+    target = entry.target or entry.path + (f"?{entry.query_string}" if entry.query_string else "")
+    path, _, query = target.partition("?")
+    if not entry.target:  # no raw target kept: PATH_INFO is all there is
+        path, query = entry.path, entry.query_string
+    elif not path.startswith("/"):  # absolute-form (http://host/path): the path is judged
+        path = urlsplit(path).path
     error = (
         {"type": entry.error_type, "param": entry.error_param}
         if entry.error_type is not None
@@ -191,8 +235,7 @@ def _entry(entry: JournalEntry, keys: _Keys) -> dict[str, Any]:
         "latency_ms": round(entry.elapsed * 1000, 2),
         "injected_latency_ms": round(entry.latency * 1000, 2),
         "fault": entry.fault,
-        "hint": "; ".join(found) if found else None,
-        "hints": found,
+        "hint": hint_of.of(generation, entry, path, query),
         "console": "X-Ledger-Console" in entry.headers,
     }
 
@@ -203,25 +246,40 @@ def _balance(store: LedgerStore) -> Response:
     ledger = store.ledger(account)
     times, lows, highs = min_max_buckets(ledger.created, ledger.balances, max_points=points)
     rows = zip(times.tolist(), (lows / 100).tolist(), (highs / 100).tolist(), strict=True)
-    return _json({"account": account, "count": len(ledger), "points": [list(row) for row in rows]})
+    created = ledger.created
+    return _json(
+        {
+            "account": account,
+            "count": len(ledger),
+            # The first and last entries' own instants: the last point is a bucket's
+            # start, which can lie hours before the newest entry.
+            "first": int(created[0]) if len(created) else None,
+            "last": int(created[-1]) if len(created) else None,
+            "points": [list(row) for row in rows],
+        }
+    )
 
 
-def _journal(journal: Journal, store: LedgerStore, keys: _Keys) -> Response:
+def _journal(journal: Journal, store: LedgerStore, keys: _Keys, hint_of: _Hints) -> Response:
     after = _integer("after", default=-1, low=-1, high=2**53)
     limit = _integer("limit", default=DEFAULT_JOURNAL_LIMIT, low=1, high=MAX_JOURNAL_LIMIT)
     key_id = None
     if _one("key") is not None:
         key, _ = _account(store, allow_revoked=True)
         key_id = key_fingerprint(key)
+    order = _one("order") or "desc"
+    if order not in ("asc", "desc"):
+        raise _BadParameter("order", "order must be asc or desc")
     generation = journal.generation
-    entries = journal.newest(after=after, limit=limit, key_id=key_id)
+    read = journal.oldest if order == "asc" else journal.newest
+    entries = read(after=after, limit=limit, key_id=key_id)
     latest = journal.newest(limit=1)
     return _json(
         {
             "generation": generation,
             "dropped": journal.dropped,
             "latest": latest[0].index if latest else -1,
-            "entries": [_entry(entry, keys) for entry in entries],
+            "entries": [_entry(entry, keys, hint_of, generation) for entry in entries],
         }
     )
 
@@ -235,15 +293,34 @@ def _export(store: LedgerStore) -> Response:
     fmt = _one("format") or "csv"
     if fmt not in EXPORT_FORMATS:
         raise _BadParameter("format", f"format must be one of {', '.join(EXPORT_FORMATS)}")
-    pieces = export_text(export_entries(store.ledger(account), query), fmt)
+    if request.method == "HEAD":  # the headers a GET would send; nothing rendered
+        response = Response(iter(()), content_type=_MEDIA[fmt])  # a GET streams: no length
+    else:
+        pieces = export_text(export_entries(store.ledger(account), query), fmt)
 
-    def body() -> Iterator[bytes]:
-        for piece in pieces:
-            yield piece.encode("utf-8")
+        def body() -> Iterator[bytes]:
+            for piece in pieces:
+                yield piece.encode("utf-8")
 
-    response = Response(body(), content_type=_MEDIA[fmt])
+        response = Response(body(), content_type=_MEDIA[fmt])
     response.headers.set("Content-Disposition", "attachment", filename=f"ledger-{account}.{fmt}")
     response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _static(name: str) -> WerkzeugResponse:
+    """One of the page's files: a flat name of the folder, as ``is_public_path`` allows.
+
+    A ``Range`` that does not parse is ignored (the whole file, as RFC 9110
+    says), not a ``416``; the server adds the one ``Date`` header.
+    """
+    if not is_public_path(f"{CONSOLE_PREFIX}/static/{name}"):
+        abort(404)
+    environ = request.environ
+    if "HTTP_RANGE" in environ and parse_range_header(environ["HTTP_RANGE"]) is None:
+        environ = {k: v for k, v in environ.items() if k != "HTTP_RANGE"}
+    response = send_from_directory(_STATIC_DIR, name, environ)
+    response.headers.pop("Date", None)
     return response
 
 
@@ -253,13 +330,12 @@ def console_blueprint(journal: Journal, store: LedgerStore) -> Blueprint:
         "ledger_mock_console",
         __name__,
         url_prefix=CONSOLE_PREFIX,
-        static_folder="static",
-        static_url_path="/static",
         template_folder="templates",
     )
     console.register_error_handler(_BadParameter, _refuse)
     only = {"provide_automatic_options": False}
     keys = _Keys(store)
+    hint_of = _Hints(keys)
 
     @console.get("", **only)
     def bare() -> Response:
@@ -283,13 +359,17 @@ def console_blueprint(journal: Journal, store: LedgerStore) -> Blueprint:
         response.headers["Cache-Control"] = "no-cache"
         return response
 
+    @console.get("/static/<name>", **only)
+    def static(name: str) -> WerkzeugResponse:
+        return _static(name)
+
     @console.get("/api/balance", **only)
     def balance() -> Response:
         return _balance(store)
 
     @console.get("/api/journal", **only)
     def journal_view() -> Response:
-        return _journal(journal, store, keys)
+        return _journal(journal, store, keys, hint_of)
 
     @console.get("/api/export", **only)
     def export() -> Response:

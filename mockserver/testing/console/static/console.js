@@ -21,6 +21,8 @@
     ? Promise.resolve()
     : new Promise((resolve) => document.addEventListener("DOMContentLoaded", resolve, { once: true }));
   const JOURNAL_KEEP = 500;
+  const JOURNAL_PAGE = 200; // entries per journal read
+  const JOURNAL_ROUNDS = 3; // reads per poll while a burst is being caught up
 
   const byId = (testid) => document.querySelector(`[data-testid="${testid}"]`);
   const ui = {
@@ -154,6 +156,7 @@
           return;
         }
         sessionStorage.setItem(TOKEN_STORAGE, token);
+        ui.tokenInput.value = ""; // kept in this tab's storage only, not left in the page
         ui.tokenForm.removeEventListener("submit", save);
         ui.dialog.close();
         tokenWaiter = null;
@@ -246,10 +249,15 @@
 
   // ------------------------------------------------------------------ keys
 
+  // Short enough to show whole in the picker; the rest is the option's title.
   function keyLabel(row) {
     const revoked = row.status === "revoked" ? " · revoked" : "";
-    const size = grouped(row.size);
-    return `${row.key} — ${row.account} · ${row.scenario} · ${size} entries${revoked}`;
+    return `${row.key} · ${grouped(row.size)} entries${revoked}`;
+  }
+
+  function keyTitle(row) {
+    const revoked = row.status === "revoked" ? ", revoked" : "";
+    return `${row.key}: account ${row.account}, scenario ${row.scenario}, ${grouped(row.size)} entries${revoked}`;
   }
 
   async function loadKeys() {
@@ -264,6 +272,7 @@
     for (const row of state.keys) {
       const option = el("option", null, keyLabel(row));
       option.value = row.key;
+      option.title = keyTitle(row);
       ui.key.append(option);
       const filter = el("option", null, `${row.key} (${row.account})`);
       filter.value = row.key;
@@ -454,6 +463,14 @@
     const xs = points.map((p) => p[0]);
     const lows = points.map((p) => p[1]);
     const highs = points.map((p) => p[2]);
+    // A point is a span's start: the last span runs on to the newest entry, so the
+    // step is carried to data.last and the scale reaches it.
+    const end = typeof data.last === "number" ? data.last : xs[xs.length - 1];
+    if (end > xs[xs.length - 1]) {
+      xs.push(end);
+      lows.push(lows[lows.length - 1]);
+      highs.push(highs[highs.length - 1]);
+    }
     const usd = (u, values) => values.map((v) => `$${grouped(v)}`);
     const stepped = window.uPlot.paths.stepped({ align: 1 }); // a balance holds until the next entry
     const money2 = (u, v) => (v === null ? "–" : `$${v.toFixed(2)}`);
@@ -510,8 +527,9 @@
     ui.chart.dataset.windowEnd = end === null ? "" : String(end);
     const data = state.balances.get(query.key);
     if (state.plot && data && data.points.length && (start !== null || end !== null)) {
-      const first = data.points[0][0];
-      const last = data.points[data.points.length - 1][0];
+      // The entries' own first and last instants, not the first and last span starts.
+      const first = typeof data.first === "number" ? data.first : data.points[0][0];
+      const last = typeof data.last === "number" ? data.last : data.points[data.points.length - 1][0];
       const outside = (start !== null && start > last) || (end !== null && end <= first);
       chartNote(outside ? "The since/until window lies outside this history." : "");
     } else if (state.plot) {
@@ -546,7 +564,7 @@
     if (!key) return "no key";
     if (key.status === "unknown") return `unknown key #${key.fingerprint.slice(0, 6)}`;
     const revoked = key.status === "revoked" ? ", revoked key" : "";
-    return `${key.redacted} (account ${key.account}${revoked})`;
+    return `${key.redacted} #${key.fingerprint.slice(0, 6)} (account ${key.account}${revoked})`;
   }
 
   function statusClass(status) {
@@ -556,7 +574,15 @@
     return "st st-2xx";
   }
 
+  function gapRow(entry) {
+    const li = el("li", "entry gap", `${entry.gap} request(s) not shown: they came faster than the page reads`);
+    li.dataset.testid = "journal-gap";
+    li.dataset.skipped = String(entry.gap);
+    return li;
+  }
+
   function journalRow(entry) {
+    if (entry.gap !== undefined) return gapRow(entry);
     const li = el("li", entry.console ? "entry from-console" : "entry");
     li.dataset.journalId = String(entry.id);
     li.dataset.status = entry.status === null ? "dropped" : String(entry.status);
@@ -586,7 +612,7 @@
   }
 
   function visible(entry) {
-    return ui.showConsole.checked || !entry.console;
+    return entry.gap !== undefined || ui.showConsole.checked || !entry.console;
   }
 
   function renderJournal() {
@@ -600,22 +626,57 @@
     renderJournal();
   }
 
+  // After the first read (the newest JOURNAL_PAGE), the page reads what is new
+  // oldest first, page after page, so a burst is shown whole. Further behind than
+  // the page keeps, it jumps to the newest and says how many it did not show.
   async function pollJournal() {
     const journal = state.journal;
-    const params = new URLSearchParams({ after: String(journal.after), limit: "200" });
-    if (ui.journalKey.value) params.set("key", ui.journalKey.value);
-    const { ok, body } = await controlJson(`/console/api/journal?${params}`);
-    if (!ok || !body || journal !== state.journal) return;
-    if (journal.generation !== null && body.generation !== journal.generation) {
-      resetJournal(); // cleared (reset): ids start again; the next poll reads it whole
-      return;
+    for (let round = 0; round < JOURNAL_ROUNDS; round += 1) {
+      const ascending = journal.after >= 0;
+      const params = new URLSearchParams({
+        after: String(journal.after),
+        limit: String(JOURNAL_PAGE),
+        order: ascending ? "asc" : "desc",
+      });
+      if (ui.journalKey.value) params.set("key", ui.journalKey.value);
+      const { ok, body } = await controlJson(`/console/api/journal?${params}`);
+      if (!ok || !body || journal !== state.journal) return;
+      if (journal.generation !== null && body.generation !== journal.generation) {
+        resetJournal(); // cleared (reset): ids start again; the next poll reads it whole
+        return;
+      }
+      journal.generation = body.generation;
+      if (ascending && body.latest - journal.after > JOURNAL_KEEP) {
+        // Too far behind to show it all: the newest, and a line for the rest.
+        const newest = await controlJson(`/console/api/journal?${jumpParams(journal)}`);
+        if (!newest.ok || !newest.body || journal !== state.journal) return;
+        if (newest.body.generation !== journal.generation) return;
+        const fresh = newest.body.entries.filter((entry) => entry.id > journal.after);
+        if (fresh.length) {
+          const skipped = fresh[fresh.length - 1].id - journal.after - 1;
+          addJournal(journal, fresh, skipped);
+        }
+        return;
+      }
+      const entries = ascending ? body.entries.slice().reverse() : body.entries; // newest first
+      const fresh = entries.filter((entry) => entry.id > journal.after);
+      if (fresh.length) addJournal(journal, fresh, 0);
+      if (!ascending || body.entries.length < JOURNAL_PAGE) return;
     }
-    journal.generation = body.generation;
-    const fresh = body.entries.filter((entry) => entry.id > journal.after);
-    if (!fresh.length) return;
+  }
+
+  function jumpParams(journal) {
+    const params = new URLSearchParams({ after: String(journal.after), limit: String(JOURNAL_PAGE) });
+    if (ui.journalKey.value) params.set("key", ui.journalKey.value);
+    return params;
+  }
+
+  // fresh: newest first. skipped: requests between the last shown and these, not shown.
+  function addJournal(journal, fresh, skipped) {
     journal.after = fresh[0].id;
-    journal.entries = fresh.concat(journal.entries).slice(0, JOURNAL_KEEP);
-    const rows = fresh.filter(visible).map(journalRow);
+    const added = skipped > 0 ? fresh.concat([{ gap: skipped, id: `gap-${fresh[fresh.length - 1].id}` }]) : fresh;
+    journal.entries = added.concat(journal.entries).slice(0, JOURNAL_KEEP);
+    const rows = added.filter(visible).map(journalRow);
     if (journal.entries.length === JOURNAL_KEEP) {
       renderJournal();
     } else if (rows.length) {
