@@ -161,15 +161,23 @@ def discover(
     paged = fetch_pages(
         client, base, max_pages=max(1, cap // PAGE_SIZE), authorization=authorization
     )
+    read = _read(paged)
+    if isinstance(read, Unread):
+        return read
+    entries, total = read
+    if paged.complete:
+        return History(entries, base, pin, complete=True, total=total, first_page=first)
+    return _window(entries, base, pin, total, first)
+
+
+def _read(paged: Paged) -> tuple[list[Entry], int] | Unread:
+    """The entries of a paged read and its total, or why they cannot be used."""
     if paged.failure is not None:
         return _failed(paged.failure)
     entries = paged.entries
     if any(e.instant is None or e.id is None for e in entries):
         return Unread("some created_at or id values in the history could not be read")
-    total = paged.total if paged.total is not None else len(entries)
-    if paged.complete:
-        return History(entries, base, pin, complete=True, total=total, first_page=first)
-    return _window(entries, base, pin, total, first)
+    return entries, paged.total if paged.total is not None else len(entries)
 
 
 def _failed(failure: Exchange) -> Unread:
@@ -216,12 +224,10 @@ def follow(client: Client, template: History, authorization: str) -> History | U
         paged = fetch_pages(client, template.base, max_pages=max_pages, authorization=authorization)
     else:  # an empty account has no pin: its one (empty) first page
         paged = fetch_pages(client, {}, max_pages=1, authorization=authorization)
-    if paged.failure is not None:
-        return _failed(paged.failure)
-    entries = paged.entries
-    if any(e.instant is None or e.id is None for e in entries):
-        return Unread("some created_at or id values in the history could not be read")
-    total = paged.total if paged.total is not None else len(entries)
+    read = _read(paged)
+    if isinstance(read, Unread):
+        return read
+    entries, total = read
     return History(
         entries=entries,
         base=dict(template.base),
