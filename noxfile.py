@@ -88,7 +88,7 @@ def tests(session: nox.Session) -> None:
     chromium = os.environ.get("LEDGER_CHROMIUM") or "/usr/bin/chromium"
     found = shutil.which(chromium)
     session.log(f"browser tests: {found or f'no Chromium at {chromium}'}")
-    args = session.posargs or ["-q", "-n", "2"]
+    args = session.posargs or ["-q", "-n", "2", "--dist", "worksteal"]
     session.run("python", "-m", "pytest", "--import-mode=append", *args, env=INSTALLED_ENV)
 
 

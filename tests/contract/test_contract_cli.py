@@ -165,8 +165,18 @@ def test_pytest_pushback_options_come_from_the_environment(tmp_path: Path) -> No
     [
         (("--ledger-rate-limit", "fast"), "--ledger-rate-limit: a rate limit is N/s or N/m"),
         (("--ledger-max-duration", "0"), "--ledger-max-duration must be seconds > 0, not '0'"),
-        (("--ledger-max-wait", "inf"), "--ledger-max-wait must be seconds >= 0, not 'inf'"),
-        (("--ledger-max-duration", "nan"), "--ledger-max-duration must be seconds > 0, not 'nan'"),
+        # Each case is a pytest process of its own: the rest run with -m slow (the
+        # parsing itself is unit-tested in test_pushback_units.py).
+        pytest.param(
+            ("--ledger-max-wait", "inf"),
+            "--ledger-max-wait must be seconds >= 0, not 'inf'",
+            marks=pytest.mark.slow,
+        ),
+        pytest.param(
+            ("--ledger-max-duration", "nan"),
+            "--ledger-max-duration must be seconds > 0, not 'nan'",
+            marks=pytest.mark.slow,
+        ),
     ],
 )
 def test_pytest_bad_pushback_option_is_one_usage_error(
@@ -188,13 +198,19 @@ def test_pytest_bad_integer_is_one_usage_error(tmp_path: Path) -> None:
     [
         ({}, "usage_drift=False fuzz=True"),
         ({"LEDGER_NO_OPENAPI": "0"}, "usage_drift=False fuzz=True"),  # once: fuzzing off
-        (
+        # One pytest process each: the other spellings run with -m slow.
+        pytest.param(
             {"LEDGER_NO_OPENAPI": "False", "LEDGER_USAGE_DRIFT": "off"},
             "usage_drift=False fuzz=True",
+            marks=pytest.mark.slow,
         ),
-        ({"LEDGER_NO_OPENAPI": "1"}, "usage_drift=False fuzz=False"),
+        pytest.param(
+            {"LEDGER_NO_OPENAPI": "1"}, "usage_drift=False fuzz=False", marks=pytest.mark.slow
+        ),
         ({"LEDGER_NO_OPENAPI": "TRUE", "LEDGER_USAGE_DRIFT": "Yes"}, "usage_drift=True fuzz=False"),
-        ({"LEDGER_USAGE_DRIFT": "on"}, "usage_drift=True fuzz=True"),
+        pytest.param(
+            {"LEDGER_USAGE_DRIFT": "on"}, "usage_drift=True fuzz=True", marks=pytest.mark.slow
+        ),
     ],
 )
 def test_pytest_flag_variables_are_read_as_booleans(

@@ -30,6 +30,7 @@ CHOSEN = (
     "html-404",
     "offset-int32-overflow-documented",
 )
+QUICK = ("huge-page-drops-connection", "balance-off-by-a-cent")
 FAST = 0.02  # back-off base: a drop's retries stay short
 
 
@@ -90,7 +91,14 @@ def test_the_chosen_defects_exist() -> None:
 
 
 @pytest.mark.parametrize(
-    "defect", [d for d in DEFECTS if d.name in CHOSEN], ids=lambda d: str(d.name)
+    "defect",
+    [
+        # Two in the default run; the others (a full check each) with -m slow.
+        pytest.param(d, marks=() if d.name in QUICK else pytest.mark.slow)
+        for d in DEFECTS
+        if d.name in CHOSEN
+    ],
+    ids=lambda d: str(d.name),
 )
 def test_a_defect_behind_pushback_is_caught_for_the_same_rules(defect: Defect) -> None:
     bare = _check(defect.app(), defect)

@@ -100,7 +100,10 @@ def test_the_options_plugin_is_cheap_to_import(tmp_path: Path) -> None:
     assert done.stdout.strip() == "[]"
 
 
-@pytest.mark.parametrize("plugin", [OPTIONS_PLUGIN, "contract_tests.pytest_plugin"])
+@pytest.mark.parametrize(
+    "plugin",
+    [OPTIONS_PLUGIN, pytest.param("contract_tests.pytest_plugin", marks=pytest.mark.slow)],
+)
 def test_naming_a_plugin_beside_autoloading_is_no_error(tmp_path: Path, plugin: str) -> None:
     """`-p` loads the module before the entry points: its options are not added twice,
     and the same module is not registered again under the entry point's name."""
