@@ -154,6 +154,7 @@ def test_pytest_pushback_options_reach_the_suite(tmp_path: Path) -> None:
     assert said in result.stdout
 
 
+@pytest.mark.slow  # a pytest process of its own; the options' own test runs by default
 def test_pytest_pushback_options_come_from_the_environment(tmp_path: Path) -> None:
     """Option, then ini key, then environment variable, like every `--ledger-*` option."""
     result = _pytest_suite(tmp_path, env={"LEDGER_RATE_LIMIT": "90/m", "LEDGER_MAX_TRIES": "4"})
@@ -187,6 +188,7 @@ def test_pytest_bad_pushback_option_is_one_usage_error(
     assert result.stderr.strip().startswith(f"ERROR: {says}"), result.stderr
 
 
+@pytest.mark.slow  # a pytest process of its own
 def test_pytest_bad_integer_is_one_usage_error(tmp_path: Path) -> None:
     result = _pytest_suite(tmp_path, "--ledger-check-seed", "x")
     assert result.returncode == 4, result.stdout[-2000:]
@@ -196,7 +198,7 @@ def test_pytest_bad_integer_is_one_usage_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("env", "said"),
     [
-        ({}, "usage_drift=False fuzz=True"),
+        pytest.param({}, "usage_drift=False fuzz=True", marks=pytest.mark.slow),
         ({"LEDGER_NO_OPENAPI": "0"}, "usage_drift=False fuzz=True"),  # once: fuzzing off
         # One pytest process each: the other spellings run with -m slow.
         pytest.param(
@@ -221,6 +223,7 @@ def test_pytest_flag_variables_are_read_as_booleans(
     assert said in result.stdout, result.stdout[-2000:]
 
 
+@pytest.mark.slow  # a pytest process of its own
 def test_pytest_unreadable_flag_variable_is_one_usage_error(tmp_path: Path) -> None:
     result = _pytest_suite(tmp_path, env={"LEDGER_NO_OPENAPI": "maybe"})
     assert result.returncode == 4, result.stdout[-2000:]

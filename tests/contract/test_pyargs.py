@@ -78,6 +78,7 @@ def test_pyargs_without_a_target_is_one_usage_error(tmp_path: Path) -> None:
     assert "the contract suite needs --ledger-base-url and --ledger-api-key" in result.stderr
 
 
+@pytest.mark.slow  # a pytest process of its own
 def test_the_options_live_beside_the_fixtures_plugin(tmp_path: Path) -> None:
     """Both plugins load in any session: no option of one clashes with the other's."""
     result = _pytest(tmp_path, "--help")
